@@ -1,0 +1,132 @@
+//! The one error type of the crate.
+//!
+//! Every public function returns [`Result`]; nothing in the core panics on bad
+//! input, because in the browser a panic kills the wasm instance and the
+//! shopper's page with it. Messages name the field and the value at fault.
+
+use std::fmt;
+
+/// What went wrong, with enough detail for a storefront engineer to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// An argument or input field has a value that is not allowed.
+    InvalidInput {
+        field: String,
+        value: String,
+        reason: String,
+    },
+    /// Two arrays whose shapes must agree do not.
+    Shape {
+        what: String,
+        expected: String,
+        found: String,
+    },
+    /// Stored bytes (a model, fitted preprocessing, a snapshot) could not be decoded.
+    Decode(String),
+    /// Training could not go on (for example the loss became NaN).
+    Training(String),
+    /// The caller asked to stop; partial work was discarded or kept as documented.
+    Cancelled,
+    /// A file or storage operation failed.
+    Io(String),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A bad value in a named field: `Error::invalid("k", 0, "must be at least 1")`.
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        let mut value = value.to_string();
+        // Values may be megabytes of attacker-chosen text: keep messages short.
+        if value.chars().count() > 80 {
+            value = value.chars().take(77).collect::<String>() + "...";
+        }
+        Error::InvalidInput {
+            field: field.into(),
+            value,
+            reason: reason.into(),
+        }
+    }
+
+    /// Two shapes that must agree.
+    pub fn shape(
+        what: impl Into<String>,
+        expected: impl fmt::Display,
+        found: impl fmt::Display,
+    ) -> Self {
+        Error::Shape {
+            what: what.into(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+
+    /// Undecodable bytes.
+    pub fn decode(msg: impl Into<String>) -> Self {
+        Error::Decode(msg.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput {
+                field,
+                value,
+                reason,
+            } => write!(f, "invalid {field} = {value}: {reason}"),
+            Error::Shape {
+                what,
+                expected,
+                found,
+            } => write!(f, "shape mismatch in {what}: expected {expected}, found {found}"),
+            Error::Decode(m) => write!(f, "cannot decode: {m}"),
+            Error::Training(m) => write!(f, "training failed: {m}"),
+            Error::Cancelled => write!(f, "cancelled"),
+            Error::Io(m) => write!(f, "i/o error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e.to_string())
+    }
+}
+
+/// Fails with a named error unless `value` is finite.
+pub fn check_finite(field: &str, value: f64) -> Result<()> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, value, "must be a finite number"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_field_and_value() {
+        let e = Error::invalid("k", 0, "must be at least 1");
+        assert_eq!(e.to_string(), "invalid k = 0: must be at least 1");
+        let long = "x".repeat(1000);
+        let msg = Error::invalid("title", &long, "too long").to_string();
+        assert!(msg.len() < 150, "{msg}");
+    }
+
+    #[test]
+    fn non_finite_is_rejected() {
+        assert!(check_finite("price", 1.5).is_ok());
+        assert!(check_finite("price", f64::NAN).is_err());
+        assert!(check_finite("price", f64::INFINITY).is_err());
+    }
+}

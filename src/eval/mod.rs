@@ -1,0 +1,2 @@
+//! Offline evaluation on real interaction logs (issue 6): parsers, splits,
+//! metrics and baselines.

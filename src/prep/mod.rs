@@ -1,0 +1,2 @@
+//! Preprocessing (issue 4): catalog and event cleaning, fitted encoders,
+//! shopper profiles.

@@ -1,0 +1,1 @@
+//! The recommender (issue 5): candidate generation, features, ranking and reasons.

@@ -3,4 +3,5 @@
 
 pub mod data;
 pub mod metrics;
+pub mod protocol;
 pub mod split;

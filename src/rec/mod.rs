@@ -11,7 +11,11 @@
 //!
 //! Catalog-facing code (string ids, filters, reasons) sits on top of [`BaseModel`].
 
+pub mod features;
+pub mod finetune;
+pub mod model;
 pub mod neighbours;
+pub mod pretrain;
 pub mod sknn;
 pub mod stats;
 pub mod vocab;
@@ -20,3 +24,7 @@ pub use neighbours::{CoocConfig, Neighbours};
 pub use sknn::{SessionMemory, SknnConfig, SknnScratch};
 pub use stats::{Baseline, ItemStats, ScoreScratch, StatsConfig};
 pub use vocab::ItemVocab;
+pub use features::{CandidateConfig, Candidates, FEATURE_COUNT, FEATURE_NAMES};
+pub use finetune::{FineTuneBudget, FineTuneReport};
+pub use model::{BaseModel, HistoryItem, RankScratch, Scored, Signals, MODEL_KIND, MODEL_VERSION};
+pub use pretrain::{pretrain, EpochScore, PretrainConfig, PretrainReport, TrainingMode, ValidationCase};

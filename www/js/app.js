@@ -114,6 +114,7 @@ function shelf(name, heading, load, { live = false, note } = {}) {
   let fillSeq = 0;
   const fill = async () => {
     const seq = ++fillSeq;
+    const startedAt = reco.dataVersion();
     section.setAttribute("aria-busy", "true");
     try {
       const results = await load();
@@ -129,8 +130,10 @@ function shelf(name, heading, load, { live = false, note } = {}) {
       message.textContent = reco.getStatus().state === "unavailable" ? reco.getStatus().message : `Could not load this shelf: ${e.message}`;
       section.dataset.state = "error";
     } finally {
-      if (seq === fillSeq) section.setAttribute("aria-busy", "false");
-      section.dataset.version = String(reco.dataVersion());
+      if (seq === fillSeq) {
+        section.setAttribute("aria-busy", "false");
+        section.dataset.version = String(startedAt); // the data version this content reflects
+      }
     }
   };
   fill();

@@ -20,10 +20,19 @@ let status = { state: "loading", message: "Starting the on-device recommender…
 let startPromise = null;
 let version = 0; // bumps whenever the recommendations may have changed
 
+let tracked = 0;
+
+/** Marks that recommendations may have changed and tells the shelves. */
+function bump() {
+  version += 1;
+  // Exposed on <html> so an end-to-end test can wait for "everything re-rendered".
+  document.documentElement.dataset.recoVersion = String(version);
+  for (const fn of listeners) fn(status);
+}
+
 function setStatus(state, message) {
   status = { state, message };
-  version += 1;
-  for (const fn of listeners) fn(status);
+  bump();
 }
 
 /** Subscribes to status / data changes (the shelves re-render). */
@@ -92,8 +101,9 @@ export async function track(kind, itemId, extra = {}) {
   const event = { itemId, kind, timestamp: Date.now(), ...extra };
   const report = await rec.track([event]);
   await rec.save();
-  version += 1;
-  for (const fn of listeners) fn(status);
+  tracked += 1;
+  document.documentElement.dataset.tracked = String(tracked);
+  bump();
   return report;
 }
 
@@ -114,8 +124,7 @@ export async function train({ onProgress, signal, epochs = 8, maxMs = 8000 } = {
   const rec = await ready();
   const report = await rec.train({ epochs, maxMs, onProgress, signal });
   await rec.save();
-  version += 1;
-  for (const fn of listeners) fn(status);
+  bump();
   return report;
 }
 
@@ -142,8 +151,7 @@ export async function exportData() {
 export async function forget() {
   const rec = await ready();
   await rec.forget();
-  version += 1;
-  for (const fn of listeners) fn(status);
+  bump();
 }
 
 function base64(bytes) {

@@ -156,6 +156,30 @@ DESCRIPTIONS = {
 
 XSS_TITLE = "<img src=x onerror=alert(1)>"
 
+# Price ranges for product kinds whose price differs from the rest of their subcategory.
+PRICE_OVERRIDES = {
+    "GPS Running Watch": (149, 449), "Hydration Belt": (19, 39), "Running Socks": (12, 24), "Armband": (8, 16),
+    "Energy Gel": (14, 24), "Electrolyte": (6, 12), "Oat Energy Bar": (12, 19), "Recovery Shake": (24, 39),
+    "Tech Running Tee": (19, 45), "Running Shorts": (22, 49), "Half-Zip": (45, 79), "Jacket": (69, 139),
+    "Racing Flat": (99, 189), "Ultralight Tarp": (79, 159), "Self-Inflating Mat": (39, 99),
+    "Cook Pot": (29, 59), "Canister Stove": (35, 89), "Camp Mug": (12, 29),
+    "Mascara": (9, 29), "Lipstick": (12, 34),
+    "Paring Knife": (19, 49), "Whetstone": (29, 69), "Coffee Grinder": (79, 249), "Pour-Over Kettle": (29, 89),
+    "Espresso Machine": (199, 699), "Beans 1kg": (19, 39), "Stand Mixer": (199, 499), "Kitchen Scale": (15, 39),
+    "Air Fryer": (79, 179), "Blender": (59, 249),
+    "Sport Earbuds": (29, 99), "Wireless Earbuds": (49, 249), "Noise-Cancelling": (149, 399),
+    "Smart Speaker": (49, 199), "Fitness Tracker": (39, 129), "Smartwatch": (179, 449), "Chest Strap": (39, 89),
+    "Mechanical Keyboard": (69, 189), "Wireless Mouse": (19, 89), "USB-C Hub": (25, 79), "Monitor Arm": (39, 129),
+    "Camera Body": (549, 1499), "SD Card": (12, 29), "Tripod": (39, 149), "Action Camera": (149, 399),
+}
+
+
+def price_range(pattern, default):
+    for key, rng_ in PRICE_OVERRIDES.items():
+        if key in pattern:
+            return rng_
+    return default
+
 
 def price_in(rng, lo, hi):
     """A shop-like price: whole number plus .99/.95/.00 endings."""
@@ -197,7 +221,7 @@ def make_items(seed, per_subcategory):
                     "category": f"{root} > {sub}",
                     "department": dept_key,
                     "subcategory": sub.split(" > ")[-1],
-                    "price": price_in(rng, lo, hi),
+                    "price": price_in(rng, *price_range(pattern, (lo, hi))),
                     "rating": round(rng.triangular(3.1, 5.0, 4.4), 1),
                     "reviews": int(rng.paretovariate(1.3) * 8),
                     "stock": stock,

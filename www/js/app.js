@@ -228,12 +228,13 @@ function productPage(item) {
       reco.track("add_to_cart", item.id, { quantity: n }).catch(() => {});
     },
   });
-  const [root] = item.category.split(" > ");
+  const dept = cat.department(item.department);
+  const below = item.category.startsWith(`${dept.category} > `) ? item.category.slice(dept.category.length + 3) : item.category;
   return {
     title: item.title,
     node: h("div", { class: "page product", "data-item-id": item.id },
       h("nav", { class: "crumbs", "aria-label": "Breadcrumb" },
-        h("a", { href: `#/c/${item.department}`, text: cat.department(item.department).name }), " › ", h("span", { text: item.category.slice(root.length + 3) })),
+        h("a", { href: `#/c/${item.department}`, text: dept.name }), " › ", h("span", { text: below })),
       h("div", { class: "product-main" },
         productImage(item, "large"),
         h("div", { class: "product-info" },

@@ -280,6 +280,27 @@ def scenario(ff, base, checks, artifacts, catalog):
         checks.check("screenshot of the personalised home page", size > 10_000, f"{artifacts / 'home.png'} ({size} bytes)")
     checks.run("persistence after reload", persist)
 
+    # --- download my data (the Blob handed to the download link is captured and parsed) ----------------
+    def download():
+        shop.route("#/privacy")
+        ff.wait("return !!document.querySelector(\"[data-stat='events']\")", message="privacy stats")
+        events = shop.stat("events")
+        ff.execute("window.__blobs = []; const orig = URL.createObjectURL;"
+                   "URL.createObjectURL = (b) => { window.__blobs.push(b); return orig(b); };")
+        ff.find("#download-data").click()
+        text = ff.execute_async("const done = arguments[arguments.length - 1];"
+                                "const t0 = Date.now(); (function poll() {"
+                                " if (window.__blobs.length) window.__blobs[0].text().then(done);"
+                                " else if (Date.now() - t0 > 10000) done(null); else setTimeout(poll, 100); })()")
+        data = json.loads(text) if text else {}
+        summary = (data.get("localrec") or {}).get("summary") or {}
+        n = summary.get("eventCount", summary.get("events"))
+        checks.check("download my data gives JSON with the stored events and the order",
+                     bool(data) and str(n) == events and len(data.get("shop", {}).get("orders", [])) == 1
+                     and (data.get("localrec") or {}).get("events") is not None,
+                     f"{len(text or '')} bytes; localrec summary events={n}, page says {events}")
+    checks.run("download my data", download)
+
     # --- fine-tuning in the worker ------------------------------------------------------------------
     def tune():
         shop.route("#/tune")

@@ -330,13 +330,14 @@ function privacyPage() {
     const rows = [];
     try {
       const info = await reco.inspect();
-      const n = info.eventCount ?? info.events ?? 0;
+      const n = Number(info.events ?? info.eventCount ?? 0);
       const first = info.firstEventMs ?? info.firstTimestamp ?? info.dateRange?.[0];
       const last = info.lastEventMs ?? info.lastTimestamp ?? info.dateRange?.[1];
       rows.push(row("Events recorded", String(n), "events"));
       rows.push(row("Date range", n ? `${new Date(first).toLocaleString()} – ${new Date(last).toLocaleString()}` : "—", "range"));
-      rows.push(row("Size on this device", bytes(info.storedBytes ?? info.bytes ?? info.eventBytes), "bytes"));
-      if (info.modelBytes !== undefined) rows.push(row("Personal model", bytes(info.modelBytes), "model"));
+      rows.push(row("Size of the event log", bytes(info.eventsBytes ?? info.storedBytes), "bytes"));
+      if (info.fineTuned !== undefined) rows.push(row("Personal model", info.fineTuned ? `fine-tuned on this device (${bytes(info.modelBytes)})` : "not fine-tuned yet", "model"));
+      if (info.byKind) rows.push(row("By kind", Object.entries(info.byKind).map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`).join(", ") || "—", "kinds"));
     } catch (e) {
       rows.push(row("Recommender", reco.getStatus().message || e.message, "error"));
     }
@@ -460,9 +461,9 @@ function updateCartLink() {
 }
 
 function showStatus(st) {
-  statusBar.textContent = st.state === "ready" ? "" : st.message;
+  statusBar.textContent = st.message;
   statusBar.dataset.state = st.state;
-  statusBar.hidden = st.state === "ready";
+  statusBar.hidden = !st.message;
   document.documentElement.dataset.reco = st.state;
 }
 

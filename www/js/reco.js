@@ -71,14 +71,18 @@ async function doStart(packageItems) {
     if (!LocalRecWorker) throw new Error("/pkg/client.js does not export LocalRecWorker");
     client = await LocalRecWorker.create(CONFIG);
     await client.loadCatalog(packageItems);
-    const res = await fetch(MODEL_URL);
-    if (res.ok) {
+    // The base model is optional: without it (or if it is rejected, e.g. built for another
+    // catalog) localrec falls back to a cold start from the catalog and learns from this device.
+    let note = "";
+    try {
+      const res = await fetch(MODEL_URL);
+      if (!res.ok) throw new Error(`GET assets/model.bin answered ${res.status}`);
       await client.loadModel(new Uint8Array(await res.arrayBuffer()));
-    } else {
-      setStatus("loading", `No base model (GET assets/model.bin answered ${res.status}); learning from this device only.`);
+    } catch (e) {
+      note = `No base model (${e.message}); recommendations start from the catalog and learn from this device only.`;
     }
     await client.load(); // this shopper's events from IndexedDB, if any
-    setStatus("ready", "");
+    setStatus("ready", note);
   } catch (e) {
     client = null;
     setStatus("unavailable", `Personalisation is unavailable: ${e.message}`);
@@ -110,13 +114,20 @@ export async function track(kind, itemId, extra = {}) {
 /** "Recommended for you": [{itemId, score, reason, reasonKind, reasonItemId?}]. */
 export async function recommend(k = 8, filters = {}) {
   const rec = await ready();
-  return rec.recommend({ k, filters: { excludePurchased: true, excludeInCart: true, ...filters } });
+  return items(await rec.recommend({ k, filters: { excludePurchased: true, excludeInCart: true, ...filters } }));
+}
+
+/** The package answers {items, note, …}; the shelves want the list. */
+function items(result) {
+  if (Array.isArray(result)) return result;
+  if (result && Array.isArray(result.items)) return result.items;
+  throw new Error("the recommender answered without an items list");
 }
 
 /** Items like this one according to the base model (co-occurrence + attributes). */
 export async function similar(itemId, k = 6) {
   const rec = await ready();
-  return rec.similar(itemId, { k, filters: {} });
+  return items(await rec.similar(itemId, { k, filters: {} }));
 }
 
 /** Fine-tunes on this shopper's history in the worker; onProgress gets {done, epoch, batch, loss, elapsedMs}. */

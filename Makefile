@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 PORT ?= 8080
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd
+	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers
 
 .PHONY: setup demo test build build-web build-bundler package test-native test-browser lint clean
 

@@ -2,6 +2,8 @@
 //!
 //! Run `localrec --help` for the commands.
 
+mod bench;
+
 const HELP: &str = "\
 localrec — on-device recommendations: offline tools
 
@@ -30,6 +32,7 @@ fn main() {
             println!("localrec {}", localrec::VERSION);
             0
         }
+        Some("bench") => bench::run(&args[1..]),
         Some(cmd) => {
             eprintln!("localrec: unknown command {cmd:?}\n\n{HELP}");
             2

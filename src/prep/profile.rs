@@ -320,7 +320,7 @@ impl Profile {
         let anchor = self.anchor_ms.unwrap_or(t);
         let weight = self.event_weight(event);
         // Relative to the anchor: 2^((t - anchor) / h); far-past events underflow to 0.
-        let w = weight * self.decay(anchor as f64, t as f64);
+        let w = weight * self.decay(t as f64, anchor as f64);
 
         *self.strength.entry(event.item).or_insert(0.0) += w;
         let s = self.stats.entry(event.item).or_default();
@@ -467,6 +467,9 @@ impl Profile {
             .filter_map(|t| self.tokens.get(t))
             .filter(|v| **v > 0.0)
             .sum();
+        if covered <= 0.0 {
+            return 0.0; // also turns the -0.0 of an empty sum into 0.0
+        }
         (covered / total).clamp(0.0, 1.0)
     }
 

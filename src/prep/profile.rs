@@ -309,6 +309,8 @@ impl Profile {
                 "must be finite",
             ));
         }
+        // Everything fallible happens before the first change to the profile.
+        let log_price = item.price.map(signed_log1p).transpose()?;
         let t = event.ts_ms;
         if self.anchor_ms.is_none() {
             self.anchor_ms = Some(t);
@@ -339,8 +341,7 @@ impl Profile {
         for tok in &item.tokens {
             *self.tokens.entry(*tok).or_insert(0.0) += w;
         }
-        if let (Some(p), true) = (item.price, w > 0.0) {
-            let lp = signed_log1p(p)?;
+        if let (Some(lp), true) = (log_price, w > 0.0) {
             self.price_w += w;
             self.price_sum += w * lp;
             self.price_sq += w * lp * lp;

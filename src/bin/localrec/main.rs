@@ -2,6 +2,11 @@
 //!
 //! Run `localrec --help` for the commands.
 
+mod args;
+mod eval;
+mod plot;
+mod pretrain;
+
 const HELP: &str = "\
 localrec — on-device recommendations: offline tools
 
@@ -30,6 +35,8 @@ fn main() {
             println!("localrec {}", localrec::VERSION);
             0
         }
+        Some("pretrain") => pretrain::run(&args[1..]),
+        Some("eval") => eval::run(&args[1..]),
         Some(cmd) => {
             eprintln!("localrec: unknown command {cmd:?}\n\n{HELP}");
             2

@@ -84,7 +84,10 @@ impl fmt::Display for Error {
                 what,
                 expected,
                 found,
-            } => write!(f, "shape mismatch in {what}: expected {expected}, found {found}"),
+            } => write!(
+                f,
+                "shape mismatch in {what}: expected {expected}, found {found}"
+            ),
             Error::Decode(m) => write!(f, "cannot decode: {m}"),
             Error::Training(m) => write!(f, "training failed: {m}"),
             Error::Cancelled => write!(f, "cancelled"),

@@ -25,7 +25,9 @@ pub fn self_check() -> Result<String, JsError> {
         .get_u64("first")
         .map_err(to_js)?;
     if back != first {
-        return Err(JsError::new("self-check: codec round trip changed the value"));
+        return Err(JsError::new(
+            "self-check: codec round trip changed the value",
+        ));
     }
     Ok(format!(
         "localrec {} ok: rng {first:016x}, crc32 {:08x}",

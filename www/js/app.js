@@ -468,6 +468,11 @@ function showStatus(st) {
 }
 
 async function boot() {
+  // The skip link must not change the hash (that is the router's): move focus instead.
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    main.focus();
+  });
   document.getElementById("search-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const q = document.getElementById("search-input").value.trim();

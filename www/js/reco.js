@@ -102,8 +102,9 @@ async function ready() {
  */
 export async function track(kind, itemId, extra = {}) {
   const rec = await ready();
-  const event = { itemId, kind, timestamp: Date.now(), ...extra };
-  const report = await rec.track([event]);
+  const now = Date.now();
+  const event = { itemId, kind, timestamp: now, ...extra };
+  const report = await rec.track(event, now);
   await rec.save();
   tracked += 1;
   document.documentElement.dataset.tracked = String(tracked);

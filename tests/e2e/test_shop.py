@@ -171,6 +171,10 @@ def scenario(ff, base, checks, artifacts, catalog):
     checks.check("cold start: 'Recommended for you' shows products", cold["state"] == "ready" and len(cold["items"]) > 0,
                  f"{len(cold['items'])} items; {cold['message']}")
     cold_ids = [it["id"] for it in cold["items"]]
+    on_page = ff.execute("return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)")
+    checks.check("the recommender runs in a Web Worker (the page itself never loads the .wasm)",
+                 "/pkg/client.js" in on_page and not any(p.endswith(".wasm") for p in on_page),
+                 f"page resources: {[p for p in on_page if p.startswith('/pkg/')]}")
     print(f"     cold start list: {cold_ids}")
 
     # --- keyboard: skip link, then search by keyboard only --------------------------------------
@@ -441,6 +445,8 @@ def check_request_log(log_path, checks):
     odd = sorted(p for p in paths if p not in ("/", "/index.html") and not p.startswith(allowed_prefixes))
     checks.check("request log: every path is a static asset of the shop or the package", not odd, ", ".join(odd[:6]))
     print(f"     requested: {sorted(paths)}")
+    checks.check("request log: the worker entry and the .wasm were served",
+                 "/pkg/worker.js" in paths and any(p.endswith(".wasm") for p in paths))
 
 
 def check_headers(base, checks):

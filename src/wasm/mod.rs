@@ -5,6 +5,8 @@
 
 use wasm_bindgen::prelude::*;
 
+pub mod bench;
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {

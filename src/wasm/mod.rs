@@ -16,6 +16,8 @@ use crate::recommender::{
 use convert::{bytes, number, options, record, records, string, to_js};
 use wasm_bindgen::prelude::*;
 
+pub mod bench;
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -109,7 +109,7 @@ pub struct TrainConfig {
     /// Metrics logged per epoch (on the validation set, or the training set without one).
     pub metrics: Vec<Metric>,
     pub schedule: Schedule,
-    /// Linear learning-rate warm-up over this many updates.
+    /// Linear learning-rate warm-up over the first this-many updates of each `fit` call.
     pub warmup_steps: usize,
     /// Lowers the rate when the (validation) loss stalls.
     pub reduce_on_plateau: Option<ReduceOnPlateau>,
@@ -879,7 +879,7 @@ impl Mlp {
                 }
                 lr = base_lr
                     * cfg.schedule.factor(epoch)
-                    * warmup_factor(state.step, cfg.warmup_steps)
+                    * warmup_factor(history.steps, cfg.warmup_steps)
                     * plateau_factor;
                 state.step += 1;
                 let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);

@@ -17,17 +17,17 @@ mod native {
     use std::time::Instant;
 
     const HELP: &str = "\
-    localrec bench — train and score the reference MLP workload
+localrec bench — train and score the reference MLP workload
 
-    USAGE:
-        localrec bench [--json] [--wall] [--rows N] [--epochs N] [--repeats N]
+USAGE:
+    localrec bench [--json] [--wall] [--rows N] [--epochs N] [--repeats N]
 
-    Timing uses the thread's CPU time (Linux) so that other jobs on a shared
-    machine do not distort it; --wall uses wall-clock time instead.
+Timing uses the thread's CPU time (Linux) so that other jobs on a shared
+machine do not distort it; --wall uses wall-clock time instead.
 
-    Workload: 64 → 64 ReLU → 32 ReLU → 1 sigmoid, BCE, Adam 1e-3, batch 64,
-    20,000 planted-signal examples, 5 epochs (3 runs, median reported).
-    ";
+Workload: 64 → 64 ReLU → 32 ReLU → 1 sigmoid, BCE, Adam 1e-3, batch 64,
+20,000 planted-signal examples, 5 epochs (3 runs, median reported).
+";
 
     /// CPU time of the calling thread in milliseconds: on a machine shared with
     /// other jobs, wall time measures the neighbours as much as the engine.
@@ -171,10 +171,11 @@ mod native {
             println!("{value}");
         } else {
             println!(
-                "localrec {} bench ({} cores, {})",
+                "localrec {} bench ({} cores, {}, {} clock)",
                 localrec::VERSION,
                 cores,
-                cpu_model()
+                cpu_model(),
+                clock_name
             );
             println!(
                 "train: {:.0} samples/s (runs: {:?})",

@@ -43,7 +43,7 @@ pub mod text;
 pub mod types;
 
 pub use catalog::{attribute_tokens, Catalog, CleanItem};
-pub use event::{clean_events, CleanConfig, Event};
+pub use event::{clean_events, CleanConfig, Event, EventStream};
 pub use features::{FeatureConfig, ItemFeaturizer};
 pub use profile::{
     HistoryEntry, ItemStats, KindWeights, PricePreference, Profile, ProfileConfig, SessionFeatures,

@@ -129,12 +129,19 @@ fn impossible_timestamps_are_dropped() {
         ev("i0", "view", f64::NAN),
         ev("i0", "view", f64::INFINITY),
         ev("i0", "view", -5.0),
+        ev("i0", "view", 1_700_000_000.0), // seconds, not milliseconds
+        RawEvent {
+            item_id: "i0".into(),
+            kind: "view".into(),
+            ..Default::default()
+        }, // no timestamp at all
         ev("i0", "view", NOW + 2.0 * 86_400_000.0),
         ev("i0", "view", NOW + 60_000.0), // a minute of clock skew: fine
     ];
     let (e, r) = clean(&c, raw);
     assert_eq!(e.len(), 1);
-    assert_eq!(r.dropped["bad_timestamp"], 3);
+    assert_eq!(r.dropped["bad_timestamp"], 2);
+    assert_eq!(r.dropped["timestamp_too_old"], 3);
     assert_eq!(r.dropped["timestamp_in_future"], 1);
 }
 

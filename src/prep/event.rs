@@ -4,7 +4,7 @@
 //! The steps, in order (each drop or repair is counted by reason in the
 //! [`CleanReport`]):
 //! 1. validate each event: unknown kind, missing or unknown item, non-finite
-//!    or too old timestamp, timestamp too far in the future, zero/negative or
+//!    timestamp, timestamp before 2000 (seconds instead of ms, or missing), timestamp too far in the future, zero/negative or
 //!    non-finite quantity on cart and purchase events → dropped; negative or
 //!    non-finite dwell → cleared; absurd dwell or quantity → clamped;
 //! 2. sort by time (stable: equal timestamps keep their input order);
@@ -20,9 +20,10 @@
 //! use localrec::prep::{clean_events, Catalog, CatalogItem, CleanConfig, RawEvent};
 //! let (catalog, _) = Catalog::from_items(vec![CatalogItem { id: "a".into(), ..Default::default() }]).unwrap();
 //! let ev = |kind: &str, t: f64| RawEvent { item_id: "a".into(), kind: kind.into(), timestamp: t, ..Default::default() };
-//! let raw = vec![ev("view", 5_000.0), ev("view", 1_000.0), ev("view", 1_200.0), ev("fly", 0.0)];
-//! let (events, report) = clean_events(&catalog, raw, &CleanConfig::default(), 10_000.0).unwrap();
-//! assert_eq!(events.iter().map(|e| e.ts_ms).collect::<Vec<_>>(), vec![1_000, 5_000]);
+//! let t = 1.7e12; // ms since the epoch
+//! let raw = vec![ev("view", t + 5_000.0), ev("view", t + 1_000.0), ev("view", t + 1_200.0), ev("fly", t)];
+//! let (events, report) = clean_events(&catalog, raw, &CleanConfig::default(), t + 10_000.0).unwrap();
+//! assert_eq!(events.iter().map(|e| e.ts_ms - 1_700_000_000_000).collect::<Vec<_>>(), vec![1_000, 5_000]);
 //! assert_eq!(report.dropped["near_duplicate"], 1);
 //! assert_eq!(report.dropped["unknown_kind"], 1);
 //! ```
@@ -65,7 +66,9 @@ pub struct CleanConfig {
     /// Timestamps later than `now + max_future_ms` are dropped (default 1 day: clock skew).
     #[serde(alias = "max_future_ms")]
     pub max_future_ms: f64,
-    /// Timestamps earlier than this are dropped (default 0, the Unix epoch).
+    /// Timestamps earlier than this are dropped as `timestamp_too_old` (default
+    /// 2000-01-01, 946 684 800 000 ms: catches seconds given instead of
+    /// milliseconds, and a missing timestamp, which reads as 0).
     #[serde(alias = "min_timestamp_ms")]
     pub min_timestamp_ms: f64,
     /// Longer dwell times are clamped to this (default 30 minutes).
@@ -91,7 +94,7 @@ impl Default for CleanConfig {
             session_gap_ms: 30.0 * 60_000.0,
             duplicate_window_ms: 1_000.0,
             max_future_ms: 24.0 * 3_600_000.0,
-            min_timestamp_ms: 0.0,
+            min_timestamp_ms: 946_684_800_000.0,
             max_dwell_ms: 30.0 * 60_000.0,
             max_quantity: 1_000.0,
             burst_window_ms: 1_000.0,
@@ -156,8 +159,11 @@ fn validate_event(
     }
     let item = catalog.index_of(&raw.item_id).ok_or("unknown_item")?;
     let t = raw.timestamp;
-    if !t.is_finite() || t < config.min_timestamp_ms {
+    if !t.is_finite() {
         return Err("bad_timestamp");
+    }
+    if t < config.min_timestamp_ms {
+        return Err("timestamp_too_old");
     }
     if t > now_ms + config.max_future_ms {
         return Err("timestamp_in_future");
@@ -242,10 +248,10 @@ pub fn clean_events(
 /// ```
 /// use localrec::prep::{Catalog, CatalogItem, CleanConfig, EventStream, RawEvent};
 /// let (catalog, _) = Catalog::from_items(vec![CatalogItem { id: "a".into(), ..Default::default() }]).unwrap();
-/// let ev = |t: f64| RawEvent { item_id: "a".into(), kind: "view".into(), timestamp: t, ..Default::default() };
+/// let ev = |t: f64| RawEvent { item_id: "a".into(), kind: "view".into(), timestamp: 1.7e12 + t, ..Default::default() };
 /// let mut stream = EventStream::new(CleanConfig::default()).unwrap();
-/// let (first, _) = stream.push(&catalog, vec![ev(1_000.0)], 2_000.0).unwrap();
-/// let (second, report) = stream.push(&catalog, vec![ev(1_300.0), ev(4_000_000.0)], 4_000_000.0).unwrap();
+/// let (first, _) = stream.push(&catalog, vec![ev(1_000.0)], 1.7e12 + 2_000.0).unwrap();
+/// let (second, report) = stream.push(&catalog, vec![ev(1_300.0), ev(4_000_000.0)], 1.7e12 + 4_000_000.0).unwrap();
 /// assert_eq!(report.dropped["near_duplicate"], 1); // 300 ms after the first batch's view
 /// assert_eq!((first[0].session, second[0].session), (0, 1)); // over an hour later
 /// ```

@@ -40,7 +40,8 @@ fn leave_one_out_statistics_never_see_the_held_out_items() {
         assert_eq!(train.popularity[case.test_target as usize], 0.0);
         assert_eq!(train_valid.popularity[case.valid_target as usize], 1.0);
         assert_eq!(train_valid.popularity[case.test_target as usize], 0.0);
-        assert!(train_valid.cooc.row(case.valid_target).0.is_empty());
+        assert!(!train_valid.cooc.row(case.valid_target).0.contains(&case.test_target));
+        assert!(train.cooc.row(case.valid_target).0.is_empty());
         assert_eq!(train_valid.markov.weight(case.valid_target, case.test_target), 0.0);
         let input = loo.test_input(case);
         assert!(!input.contains(&case.test_target) && input.contains(&case.valid_target));

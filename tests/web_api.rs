@@ -46,7 +46,7 @@ extern "C" {
 }
 #[wasm_bindgen(module = "/js/rpc.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = METHODS)]
+    #[wasm_bindgen(thread_local_v2, js_name = METHODS)]
     static RPC_METHODS: JsValue;
 }
 #[wasm_bindgen(module = "/js/client.js")]
@@ -60,7 +60,9 @@ fn core_class() -> JsValue {
     let instance = JsValue::from(LocalRecCore::new(JsValue::UNDEFINED).expect("core"));
     let class = Reflect::get(&instance, &"constructor".into()).expect("constructor");
     let free = Reflect::get(&instance, &"free".into()).expect("free");
-    js_sys::Function::from(free).call0(&instance).expect("free works");
+    js_sys::Function::from(free)
+        .call0(&instance)
+        .expect("free works");
     class
 }
 
@@ -73,47 +75,67 @@ fn fail(what: &str, e: JsValue) -> ! {
 }
 
 fn get_f64(v: &JsValue, key: &str) -> f64 {
-    Reflect::get(v, &key.into()).ok().and_then(|x| x.as_f64()).unwrap_or(f64::NAN)
+    Reflect::get(v, &key.into())
+        .ok()
+        .and_then(|x| x.as_f64())
+        .unwrap_or(f64::NAN)
 }
 
 #[wasm_bindgen_test]
 async fn snippets_are_loaded() {
     assert!(!is_valid_record(&JsValue::NULL));
-    assert!(Array::from(&RPC_METHODS).length() > 10);
-    wasm_bindgen_futures::JsFuture::from(yield_to_event_loop()).await.unwrap();
+    assert!(RPC_METHODS.with(|m| Array::from(m).length()) > 10);
+    wasm_bindgen_futures::JsFuture::from(yield_to_event_loop())
+        .await
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
 async fn track_train_recommend_save_load_forget() {
-    let out = api_round_trip(&core_class()).await.unwrap_or_else(|e| fail("apiRoundTrip", e));
+    let out = api_round_trip(&core_class())
+        .await
+        .unwrap_or_else(|e| fail("apiRoundTrip", e));
     assert!(get_f64(&out, "progressCalls") > 0.0);
     assert_eq!(get_f64(&out, "cancelledAfter"), 3.0);
 }
 
 #[wasm_bindgen_test]
 async fn two_tabs_never_lose_events() {
-    let n = two_tabs(&core_class()).await.unwrap_or_else(|e| fail("twoTabs", e));
+    let n = two_tabs(&core_class())
+        .await
+        .unwrap_or_else(|e| fail("twoTabs", e));
     assert_eq!(n.as_f64(), Some(15.0));
 }
 
 #[wasm_bindgen_test]
 async fn corrupt_records_are_reported_and_skipped() {
-    let n = corrupt_records(&core_class()).await.unwrap_or_else(|e| fail("corruptRecords", e));
+    let n = corrupt_records(&core_class())
+        .await
+        .unwrap_or_else(|e| fail("corruptRecords", e));
     assert_eq!(n.as_f64(), Some(3.0));
 }
 
 #[wasm_bindgen_test]
 async fn worker_client_mirrors_the_api() {
-    let n = worker_client(&core_class()).await.unwrap_or_else(|e| fail("workerClient", e));
+    let n = worker_client(&core_class())
+        .await
+        .unwrap_or_else(|e| fail("workerClient", e));
     assert!(n.as_f64().unwrap_or(0.0) > 0.0);
 }
 
 #[wasm_bindgen_test]
 async fn garbage_input_gives_errors_and_the_instance_survives() {
-    let out = garbage(&core_class()).await.unwrap_or_else(|e| fail("garbage", e));
+    let out = garbage(&core_class())
+        .await
+        .unwrap_or_else(|e| fail("garbage", e));
     let (calls, errors) = (get_f64(&out, "calls"), get_f64(&out, "errors"));
-    web_sys::console::log_1(&format!("garbage test: {calls} calls, {errors} errors thrown, 0 panics").into());
-    assert!(calls >= 600.0 && errors > calls / 2.0, "{calls} calls, {errors} errors");
+    web_sys::console::log_1(
+        &format!("garbage test: {calls} calls, {errors} errors thrown, 0 panics").into(),
+    );
+    assert!(
+        calls >= 600.0 && errors > calls / 2.0,
+        "{calls} calls, {errors} errors"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -126,8 +148,13 @@ async fn readme_example_runs() {
         .filter(|l| !l.trim_start().starts_with("import "))
         .collect::<Vec<_>>()
         .join("\n");
-    assert!(body.lines().filter(|l| !l.trim().is_empty()).count() <= 10, "the example is ten lines");
-    let out = run_example(&core_class(), &body).await.unwrap_or_else(|e| fail("README example", e));
+    assert!(
+        body.lines().filter(|l| !l.trim().is_empty()).count() <= 10,
+        "the example is ten lines"
+    );
+    let out = run_example(&core_class(), &body)
+        .await
+        .unwrap_or_else(|e| fail("README example", e));
     let logs = Array::from(&Reflect::get(&out, &"logs".into()).unwrap());
     assert_eq!(logs.length(), 4, "four recommendations logged");
     for l in logs.iter() {
@@ -164,8 +191,19 @@ fn memory_stops_growing() {
     let budget = obj(&[("epochs", 1.into()), ("maxSteps", 2.into())]);
     for cycle in 0..3000u32 {
         let ev = obj(&[
-            ("itemId", format!("sku-{}-{}", cycle % 6, (cycle / 6) % 10).into()),
-            ("kind", if cycle % 7 == 0 { "add_to_cart" } else { "view" }.into()),
+            (
+                "itemId",
+                format!("sku-{}-{}", cycle % 6, (cycle / 6) % 10).into(),
+            ),
+            (
+                "kind",
+                if cycle % 7 == 0 {
+                    "add_to_cart"
+                } else {
+                    "view"
+                }
+                .into(),
+            ),
             ("timestamp", (1.7e12 + cycle as f64 * 60_000.0).into()),
         ]);
         core.track(ev, JsValue::UNDEFINED).unwrap();
@@ -212,7 +250,8 @@ fn determinism_in_the_browser_matches_native_shape() {
             ]));
         }
         c.track_many(events.into(), JsValue::UNDEFINED).unwrap();
-        c.train_start(obj(&[("epochs", 2.into()), ("maxMs", 1e6.into())])).unwrap();
+        c.train_start(obj(&[("epochs", 2.into()), ("maxMs", 1e6.into())]))
+            .unwrap();
         loop {
             let p = c.train_chunk(JsValue::from(1e6)).unwrap();
             if Reflect::get(&p, &"done".into()).unwrap().as_bool() == Some(true) {

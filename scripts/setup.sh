@@ -58,8 +58,10 @@ command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || 
 cargo_tool() { # binary, crate, version-requirement (exact or empty), extra args
   local bin=$1 crate=$2 want=$3
   if command -v "$bin" >/dev/null 2>&1; then
-    if [ -z "$want" ] || "$bin" --version 2>/dev/null | grep -qF " $want"; then return 0; fi
-    say "$bin is $("$bin" --version 2>/dev/null | head -1), need $want"
+    local have
+    have=$("$bin" --version 2>/dev/null || true)
+    if [ -z "$want" ] || [[ "$have" == *" $want"* ]]; then return 0; fi
+    say "$bin is ${have%%$'\n'*}, need $want"
   fi
   say "cargo install $crate ${want:+--version =$want} (a few minutes)"
   cargo install -q "$crate" ${want:+--version "=$want"} --force || die "cargo install $crate failed"
@@ -83,4 +85,7 @@ if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -x "$TOOLS/node_modules/.
 fi
 "$TOOLS/node_modules/.bin/wasm-opt" --version >/dev/null 2>&1 || die "wasm-opt from binaryen@132 does not run"
 
-say "ready: $(rustc --version | cut -d' ' -f1-2), wasm-pack $(wasm-pack --version | cut -d' ' -f2), wasm-bindgen $WB_VERSION, $(geckodriver --version | head -1), $( (firefox-esr --version || firefox --version) 2>/dev/null | head -1)"
+# (Capture versions whole: `geckodriver --version | head -1` makes geckodriver panic on the closed pipe.)
+GD_VERSION=$(geckodriver --version 2>/dev/null); GD_VERSION=${GD_VERSION%%$'\n'*}
+FF_VERSION=$( (firefox-esr --version || firefox --version) 2>/dev/null); FF_VERSION=${FF_VERSION%%$'\n'*}
+say "ready: $(rustc --version | cut -d' ' -f1-2), wasm-pack $(wasm-pack --version | cut -d' ' -f2), wasm-bindgen $WB_VERSION, $GD_VERSION, $FF_VERSION"

@@ -17,6 +17,8 @@ use crate::recommender::{
 use convert::{bytes, check_keys, check_nested, number, options, record, records, string, to_js};
 use wasm_bindgen::prelude::*;
 
+pub mod bench;
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {

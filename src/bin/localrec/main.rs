@@ -2,6 +2,12 @@
 //!
 //! Run `localrec --help` for the commands.
 
+mod args;
+mod bench;
+mod eval;
+mod plot;
+mod pretrain;
+
 const HELP: &str = "\
 localrec — on-device recommendations: offline tools
 
@@ -30,6 +36,9 @@ fn main() {
             println!("localrec {}", localrec::VERSION);
             0
         }
+        Some("bench") => bench::run(&args[1..]),
+        Some("eval") => eval::run(&args[1..]),
+        Some("pretrain") => pretrain::run(&args[1..]),
         Some(cmd) => {
             eprintln!("localrec: unknown command {cmd:?}\n\n{HELP}");
             2

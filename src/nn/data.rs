@@ -1,0 +1,236 @@
+//! A training set: inputs, targets and optional per-example weights, checked once.
+//!
+//! ```
+//! use localrec::nn::Dataset;
+//! use ndarray::{array, Array1};
+//! let data = Dataset::new(array![[0.0f32, 1.0], [1.0, 0.0]], array![[1.0f32], [0.0]])
+//!     .unwrap()
+//!     .with_weights(Array1::from(vec![1.0f32, 3.0]))
+//!     .unwrap();
+//! assert_eq!(data.len(), 2);
+//! assert!(Dataset::new(array![[f32::NAN]], array![[1.0f32]]).is_err());
+//! ```
+
+use crate::error::{Error, Result};
+use ndarray::{Array1, Array2, Axis};
+
+/// Inputs `x` (n×in), targets `y` (n×out) and optional weights (n).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    x: Array2<f32>,
+    y: Array2<f32>,
+    weights: Option<Array1<f32>>,
+}
+
+fn check_finite_matrix(name: &str, m: &Array2<f32>) -> Result<()> {
+    if let Some((idx, v)) = m.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(Error::invalid(
+            format!("{name}[{}][{}]", idx.0, idx.1),
+            v,
+            "must be finite (NaN/Inf found)",
+        ));
+    }
+    Ok(())
+}
+
+impl Dataset {
+    /// Checks that `x` and `y` have the same number of rows (at least one),
+    /// at least one column each, and only finite values.
+    pub fn new(x: Array2<f32>, y: Array2<f32>) -> Result<Self> {
+        if x.nrows() == 0 {
+            return Err(Error::invalid("dataset rows", 0, "the dataset is empty"));
+        }
+        if x.ncols() == 0 {
+            return Err(Error::invalid(
+                "x columns",
+                0,
+                "inputs need at least one feature",
+            ));
+        }
+        if y.ncols() == 0 {
+            return Err(Error::invalid(
+                "y columns",
+                0,
+                "targets need at least one column",
+            ));
+        }
+        if x.nrows() != y.nrows() {
+            return Err(Error::shape(
+                "dataset y rows (one target row per input row)",
+                x.nrows(),
+                y.nrows(),
+            ));
+        }
+        check_finite_matrix("x", &x)?;
+        check_finite_matrix("y", &y)?;
+        Ok(Dataset {
+            x: x.as_standard_layout().into_owned(),
+            y: y.as_standard_layout().into_owned(),
+            weights: None,
+        })
+    }
+
+    /// Attaches per-example weights (finite, ≥ 0, not all zero).
+    pub fn with_weights(mut self, weights: Array1<f32>) -> Result<Self> {
+        if weights.len() != self.len() {
+            return Err(Error::shape(
+                "dataset weights (one per row)",
+                self.len(),
+                weights.len(),
+            ));
+        }
+        if let Some((i, w)) = weights
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !w.is_finite() || **w < 0.0)
+        {
+            return Err(Error::invalid(
+                format!("weights[{i}]"),
+                w,
+                "must be finite and >= 0",
+            ));
+        }
+        if weights.iter().all(|&w| w == 0.0) {
+            return Err(Error::invalid(
+                "weights",
+                "all 0",
+                "at least one example needs a positive weight",
+            ));
+        }
+        self.weights = Some(weights.as_standard_layout().into_owned());
+        Ok(self)
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.x.nrows()
+    }
+    /// Always false: an empty dataset cannot be built.
+    pub fn is_empty(&self) -> bool {
+        self.x.nrows() == 0
+    }
+    /// Number of input features.
+    pub fn input_dim(&self) -> usize {
+        self.x.ncols()
+    }
+    /// Number of target columns.
+    pub fn output_dim(&self) -> usize {
+        self.y.ncols()
+    }
+    /// The inputs.
+    pub fn x(&self) -> &Array2<f32> {
+        &self.x
+    }
+    /// The targets.
+    pub fn y(&self) -> &Array2<f32> {
+        &self.y
+    }
+    /// The per-example weights, if any.
+    pub fn weights(&self) -> Option<&Array1<f32>> {
+        self.weights.as_ref()
+    }
+
+    /// A new dataset made of the given rows (repeats allowed), in that order.
+    pub fn select(&self, rows: &[usize]) -> Result<Dataset> {
+        if rows.is_empty() {
+            return Err(Error::invalid("rows", 0, "selection is empty"));
+        }
+        if let Some(&bad) = rows.iter().find(|&&r| r >= self.len()) {
+            return Err(Error::invalid(
+                "row",
+                bad,
+                format!("dataset has {} rows", self.len()),
+            ));
+        }
+        Ok(Dataset {
+            x: self.x.select(Axis(0), rows),
+            y: self.y.select(Axis(0), rows),
+            weights: self.weights.as_ref().map(|w| w.select(Axis(0), rows)),
+        })
+    }
+
+    /// The class of each row: for one target column, 1 if y ≥ 0.5 else 0;
+    /// for several, the index of the largest target (one-hot labels).
+    pub fn class_labels(&self) -> Vec<usize> {
+        self.y
+            .rows()
+            .into_iter()
+            .map(|row| {
+                if row.len() == 1 {
+                    usize::from(row[0] >= 0.5)
+                } else {
+                    argmax(row.iter().copied())
+                }
+            })
+            .collect()
+    }
+
+    /// Number of classes seen by [`Dataset::class_labels`] (2 for one column).
+    pub fn class_count(&self) -> usize {
+        if self.output_dim() == 1 {
+            2
+        } else {
+            self.output_dim()
+        }
+    }
+}
+
+/// Index of the largest value (first on ties; 0 for an empty iterator).
+pub(crate) fn argmax(values: impl Iterator<Item = f32>) -> usize {
+    let mut best = (0usize, f32::NEG_INFINITY);
+    for (i, v) in values.enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn shape_and_value_errors_name_the_field() {
+        let e = Dataset::new(Array2::zeros((0, 2)), Array2::zeros((0, 1)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("empty"), "{e}");
+        let e = Dataset::new(Array2::zeros((3, 2)), Array2::zeros((2, 1)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rows"), "{e}");
+        let e = Dataset::new(array![[0.0f32, f32::INFINITY]], array![[1.0f32]])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x[0][1]"), "{e}");
+        let d = Dataset::new(Array2::zeros((2, 2)), Array2::zeros((2, 1))).unwrap();
+        assert!(d.clone().with_weights(Array1::from(vec![1.0])).is_err());
+        assert!(d
+            .clone()
+            .with_weights(Array1::from(vec![1.0, -1.0]))
+            .is_err());
+        assert!(d.with_weights(Array1::from(vec![0.0, 0.0])).is_err());
+    }
+
+    #[test]
+    fn labels_and_selection() {
+        let d = Dataset::new(
+            array![[1.0f32], [2.0], [3.0]],
+            array![[0.0f32], [1.0], [0.7]],
+        )
+        .unwrap();
+        assert_eq!(d.class_labels(), vec![0, 1, 1]);
+        let s = d.select(&[2, 2, 0]).unwrap();
+        assert_eq!(s.x().column(0).to_vec(), vec![3.0, 3.0, 1.0]);
+        assert!(d.select(&[3]).is_err());
+        let m = Dataset::new(
+            array![[1.0f32], [2.0]],
+            array![[0.0f32, 1.0, 0.0], [0.2, 0.1, 0.7]],
+        )
+        .unwrap();
+        assert_eq!(m.class_labels(), vec![1, 2]);
+        assert_eq!(m.class_count(), 3);
+    }
+}

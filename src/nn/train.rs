@@ -1,0 +1,1240 @@
+//! The training loop: mini-batch back-propagation with explicit forward and
+//! backward passes (llm.c style), buffers allocated once per `fit`.
+//!
+//! [`Mlp::fit`] continues from the model's current weights, so fine-tuning is
+//! calling `fit` again with another [`TrainConfig`] (lower rate, frozen layers,
+//! `pull_to_start`). If training fails (NaN/Inf loss, bad config), the model
+//! is left exactly as it was before the call. Cancellation (the observer
+//! returns [`Control::Stop`]) and the time budget are *not* errors: `fit`
+//! returns the partial [`History`] with `cancelled` / `out_of_time` set, and the
+//! weights as they were after the last completed batch (or the best epoch's,
+//! when early stopping with `restore_best` has seen one).
+//!
+//! ```
+//! use localrec::nn::{Activation, Control, Dataset, Loss, MlpParams, Optimizer, TrainConfig, Validation};
+//! use ndarray::array;
+//! let x = array![[0.0f32, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]];
+//! let y = array![[0.0f32], [1.0], [1.0], [0.0]];
+//! let data = Dataset::new(x.clone(), y).unwrap();
+//! let mut mlp = MlpParams::new(2).layer(8, Activation::Tanh).layer(1, Activation::Sigmoid).seed(1).init().unwrap();
+//! let cfg = TrainConfig {
+//!     loss: Loss::BinaryCrossEntropy,
+//!     optimizer: Optimizer::adam(0.05),
+//!     batch_size: 4,
+//!     epochs: 500,
+//!     validation: Validation::None,
+//!     seed: Some(7),
+//!     ..TrainConfig::default()
+//! };
+//! let history = mlp.fit(&data, &cfg, &mut |_| Control::Continue).unwrap();
+//! assert!(history.last_loss().unwrap() < 0.1);
+//! let p = mlp.predict(x.view()).unwrap();
+//! assert!(p[[1, 0]] > 0.5 && p[[0, 0]] < 0.5);
+//! ```
+
+use super::activation::Activation;
+use super::clock;
+use super::data::{argmax, Dataset};
+use super::dense::Dense;
+use super::kernels::{column_sums, gemm, pack_b, pack_b_transposed, Epilogue, NR};
+use super::loss::{loss_and_grad, Loss};
+use super::metrics::Metric;
+use super::mlp::Mlp;
+use super::optim::{update, Optimizer, OptimizerState, StepScalars};
+use super::schedule::{warmup_factor, ReduceOnPlateau, Schedule};
+use crate::error::{check_finite, Error, Result};
+use crate::rng::{random_seed, Rng};
+
+/// Where validation data comes from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Validation {
+    /// No validation: metrics and monitoring use the training set.
+    None,
+    /// Hold out this fraction of the data (seeded random rows). If the split
+    /// would leave either side empty, training runs without validation.
+    Split(f32),
+    /// A given validation set.
+    Data(Dataset),
+    /// 20 % held out (the default).
+    #[default]
+    Default,
+}
+
+/// The value early stopping watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Monitor {
+    /// The validation loss (the training loss without validation data).
+    #[default]
+    Loss,
+    /// A metric on the validation set (the training set without one).
+    Metric(Metric),
+}
+
+/// Stop when the monitored value has not improved by `min_delta` for
+/// `patience` epochs; with `restore_best`, end with the best epoch's weights.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EarlyStopping {
+    pub monitor: Monitor,
+    pub patience: usize,
+    pub min_delta: f32,
+    pub restore_best: bool,
+}
+
+impl Default for EarlyStopping {
+    fn default() -> Self {
+        EarlyStopping {
+            monitor: Monitor::Loss,
+            patience: 3,
+            min_delta: 0.0,
+            restore_best: true,
+        }
+    }
+}
+
+/// The training hyper-parameters.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    pub loss: Loss,
+    pub optimizer: Optimizer,
+    /// Examples per update (default 32).
+    pub batch_size: usize,
+    /// Passes over the training data (default 10).
+    pub epochs: usize,
+    /// Reshuffle the training rows every epoch (default true).
+    pub shuffle: bool,
+    /// Seeds shuffling, the validation split and dropout (None: random).
+    pub seed: Option<u64>,
+    pub validation: Validation,
+    pub early_stopping: Option<EarlyStopping>,
+    /// Metrics logged per epoch (on the validation set, or the training set without one).
+    pub metrics: Vec<Metric>,
+    pub schedule: Schedule,
+    /// Linear learning-rate warm-up over this many updates.
+    pub warmup_steps: usize,
+    /// Lowers the rate when the (validation) loss stalls.
+    pub reduce_on_plateau: Option<ReduceOnPlateau>,
+    /// Adds `l1·Σ|w|` to the objective (weights, not biases).
+    pub l1: f32,
+    /// Adds `½·l2·Σw²` (weights, not biases): gradient `l2·w`, i.e. weight decay.
+    pub l2: f32,
+    /// Dropout rate on every hidden layer's output, in [0, 1).
+    pub dropout: f32,
+    /// Rescale the gradient when its global L2 norm exceeds this.
+    pub clip_norm: Option<f32>,
+    /// Weight per class (2 for one output column: [negative, positive]; else one per column).
+    pub class_weights: Option<Vec<f32>>,
+    /// Indices of layers whose weights stay fixed.
+    pub frozen_layers: Vec<usize>,
+    /// Adds `½·pull·Σ(θ − θ₀)²` toward the weights training started from
+    /// (fine-tuning: a few local examples cannot wreck a good base model).
+    pub pull_to_start: f32,
+    /// Stop (not an error) once training has taken this many milliseconds.
+    pub max_ms: Option<f64>,
+    /// The clock for `max_ms` (default: [`clock::now_ms`]).
+    pub clock: Option<fn() -> f64>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            loss: Loss::BinaryCrossEntropy,
+            optimizer: Optimizer::adam(1e-3),
+            batch_size: 32,
+            epochs: 10,
+            shuffle: true,
+            seed: None,
+            validation: Validation::Default,
+            early_stopping: None,
+            metrics: Vec::new(),
+            schedule: Schedule::Constant,
+            warmup_steps: 0,
+            reduce_on_plateau: None,
+            l1: 0.0,
+            l2: 0.0,
+            dropout: 0.0,
+            clip_norm: None,
+            class_weights: None,
+            frozen_layers: Vec::new(),
+            pull_to_start: 0.0,
+            max_ms: None,
+            clock: None,
+        }
+    }
+}
+
+fn non_negative(field: &str, v: f32) -> Result<()> {
+    check_finite(field, v as f64)?;
+    if v < 0.0 {
+        return Err(Error::invalid(field, v, "must be >= 0"));
+    }
+    Ok(())
+}
+
+impl TrainConfig {
+    /// Checks every hyper-parameter against the model and data, naming the first bad one.
+    pub fn validate(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
+        self.optimizer.validate()?;
+        self.schedule.validate()?;
+        if let Some(p) = &self.reduce_on_plateau {
+            p.validate()?;
+        }
+        self.loss.check_output(mlp.output_activation())?;
+        if data.input_dim() != mlp.input_dim() {
+            return Err(Error::shape(
+                "training data x columns",
+                mlp.input_dim(),
+                data.input_dim(),
+            ));
+        }
+        if data.output_dim() != mlp.output_dim() {
+            return Err(Error::shape(
+                "training data y columns",
+                mlp.output_dim(),
+                data.output_dim(),
+            ));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::invalid("batch_size", 0, "must be at least 1"));
+        }
+        non_negative("l1", self.l1)?;
+        non_negative("l2", self.l2)?;
+        non_negative("pull_to_start", self.pull_to_start)?;
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(Error::invalid("dropout", self.dropout, "must be in [0, 1)"));
+        }
+        if let Some(c) = self.clip_norm {
+            if !(c > 0.0 && c.is_finite()) {
+                return Err(Error::invalid("clip_norm", c, "must be > 0"));
+            }
+        }
+        if let Some(cw) = &self.class_weights {
+            if cw.len() != data.class_count() {
+                return Err(Error::shape(
+                    "class_weights (one per class)",
+                    data.class_count(),
+                    cw.len(),
+                ));
+            }
+            if let Some((i, w)) = cw
+                .iter()
+                .enumerate()
+                .find(|(_, w)| !w.is_finite() || **w < 0.0)
+            {
+                return Err(Error::invalid(
+                    format!("class_weights[{i}]"),
+                    w,
+                    "must be finite and >= 0",
+                ));
+            }
+        }
+        if let Some(&l) = self.frozen_layers.iter().find(|&&l| l >= mlp.layers.len()) {
+            return Err(Error::invalid(
+                "frozen_layers",
+                l,
+                format!("the network has {} layers", mlp.layers.len()),
+            ));
+        }
+        match &self.validation {
+            Validation::Split(f) if !(0.0..1.0).contains(f) => {
+                return Err(Error::invalid("validation split", f, "must be in [0, 1)"))
+            }
+            Validation::Data(v)
+                if v.input_dim() != mlp.input_dim() || v.output_dim() != mlp.output_dim() =>
+            {
+                return Err(Error::shape(
+                    "validation data columns (x, y)",
+                    format!("({}, {})", mlp.input_dim(), mlp.output_dim()),
+                    format!("({}, {})", v.input_dim(), v.output_dim()),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(ms) = self.max_ms {
+            if ms.is_nan() || ms <= 0.0 {
+                return Err(Error::invalid("max_ms", ms, "must be > 0"));
+            }
+        }
+        if let Some(es) = &self.early_stopping {
+            non_negative("early_stopping.min_delta", es.min_delta)?;
+        }
+        Ok(())
+    }
+}
+
+/// One epoch's line of the training log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochLog {
+    /// 0-based epoch index.
+    pub epoch: usize,
+    /// Mean (weighted) training loss over the epoch's batches, regularizers excluded.
+    pub loss: f32,
+    /// Loss on the validation set, if there is one.
+    pub val_loss: Option<f32>,
+    /// The configured metrics (validation set, or training set without one).
+    pub metrics: Vec<(Metric, f32)>,
+    /// Learning rate at the end of the epoch.
+    pub lr: f32,
+}
+
+/// What a `fit` call did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    pub epochs: Vec<EpochLog>,
+    /// The epoch early stopping judged best (if it ran).
+    pub best_epoch: Option<usize>,
+    /// The weights were reset to `best_epoch`'s.
+    pub restored_best: bool,
+    pub stopped_early: bool,
+    /// The observer returned [`Control::Stop`].
+    pub cancelled: bool,
+    /// `max_ms` ran out.
+    pub out_of_time: bool,
+    /// Updates applied.
+    pub steps: u64,
+    /// Training examples processed.
+    pub samples: u64,
+    /// Rows used for training and for validation.
+    pub train_rows: usize,
+    pub val_rows: usize,
+}
+
+impl History {
+    /// The last epoch's training loss.
+    pub fn last_loss(&self) -> Option<f32> {
+        self.epochs.last().map(|e| e.loss)
+    }
+    /// The last epoch's validation loss.
+    pub fn last_val_loss(&self) -> Option<f32> {
+        self.epochs.last().and_then(|e| e.val_loss)
+    }
+}
+
+/// Reported to the observer after every batch and every epoch.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Batches done in this epoch.
+    pub batch: usize,
+    pub batches: usize,
+    /// Mean training loss of the epoch so far.
+    pub loss: f32,
+    /// Set once, at the end of each epoch.
+    pub epoch_log: Option<&'a EpochLog>,
+}
+
+/// The observer's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    /// Stop between batches; `fit` returns the partial history (`cancelled`).
+    Stop,
+}
+
+/// Per-layer buffers of one training run, sized once for `cap` rows.
+struct Buffers {
+    cap: usize,
+    x: Vec<f32>,
+    y: Vec<f32>,
+    w: Vec<f32>,
+    acts: Vec<Vec<f32>>,
+    pre_dropout: Vec<Vec<f32>>,
+    masks: Vec<Vec<f32>>,
+    logits: Vec<f32>,
+    deltas: Vec<Vec<f32>>,
+    packed: Vec<Vec<[f32; NR]>>,
+    packed_t: Vec<Vec<[f32; NR]>>,
+    packed_delta: Vec<[f32; NR]>,
+    /// Gradients per tensor: w₀, b₀, w₁, b₁, …
+    grads: Vec<Vec<f32>>,
+}
+
+impl Buffers {
+    fn new(layers: &[Dense], cap: usize, dropout: bool) -> Self {
+        let input = layers.first().map_or(0, Dense::inputs);
+        let output = layers.last().map_or(0, Dense::outputs);
+        let widths: Vec<usize> = layers.iter().map(Dense::outputs).collect();
+        let per_layer = |on: bool| -> Vec<Vec<f32>> {
+            widths
+                .iter()
+                .map(|&w| if on { vec![0.0; cap * w] } else { Vec::new() })
+                .collect()
+        };
+        let mut b = Buffers {
+            cap,
+            x: vec![0.0; cap * input],
+            y: vec![0.0; cap * output],
+            w: vec![1.0; cap],
+            acts: per_layer(true),
+            pre_dropout: per_layer(dropout),
+            masks: per_layer(dropout),
+            logits: vec![0.0; cap * output],
+            deltas: per_layer(true),
+            packed: vec![Vec::new(); layers.len()],
+            packed_t: vec![Vec::new(); layers.len()],
+            packed_delta: Vec::with_capacity(
+                cap * widths.iter().copied().max().unwrap_or(1).div_ceil(NR),
+            ),
+            grads: layers
+                .iter()
+                .flat_map(|l| [vec![0.0; l.w.len()], vec![0.0; l.b.len()]])
+                .collect(),
+        };
+        for l in 0..layers.len() {
+            b.repack(layers, l);
+        }
+        b
+    }
+
+    fn repack(&mut self, layers: &[Dense], l: usize) {
+        if let (Some(layer), Some(p), Some(pt)) = (
+            layers.get(l),
+            self.packed.get_mut(l),
+            self.packed_t.get_mut(l),
+        ) {
+            pack_b(layer.w_slice(), layer.inputs(), layer.outputs(), p);
+            if l > 0 {
+                pack_b_transposed(layer.w_slice(), layer.inputs(), layer.outputs(), pt);
+            }
+        }
+    }
+
+    /// Copies the given rows of `data` (and their weights) into the batch buffers.
+    fn load(&mut self, data: &Dataset, rows: &[usize], weights: &[f32]) {
+        let (d, o) = (data.input_dim(), data.output_dim());
+        let xs = data.x().as_slice().unwrap_or(&[]);
+        let ys = data.y().as_slice().unwrap_or(&[]);
+        for (i, &r) in rows.iter().enumerate() {
+            self.x[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
+            self.y[i * o..(i + 1) * o].copy_from_slice(&ys[r * o..(r + 1) * o]);
+            self.w[i] = weights.get(r).copied().unwrap_or(1.0);
+        }
+    }
+
+    /// Forward pass over the first `rows` loaded rows; dropout when `rng` is given.
+    fn forward(&mut self, layers: &[Dense], rows: usize, dropout: f32, mut rng: Option<&mut Rng>) {
+        let last = layers.len().saturating_sub(1);
+        for (l, layer) in layers.iter().enumerate() {
+            let (k, n) = (layer.inputs(), layer.outputs());
+            let (before, after) = self.acts.split_at_mut(l);
+            let input: &[f32] = if l == 0 {
+                &self.x[..rows * k]
+            } else {
+                &before[l - 1][..rows * k]
+            };
+            let act = layer.activation();
+            let Some(out) = after.first_mut() else { return };
+            let out = &mut out[..rows * n];
+            if l == last {
+                let logits = &mut self.logits[..rows * n];
+                gemm(
+                    rows,
+                    n,
+                    k,
+                    input,
+                    false,
+                    &self.packed[l],
+                    logits,
+                    Epilogue::Bias(layer.b_slice()),
+                );
+                out.copy_from_slice(logits);
+                act.apply_rows(out, n);
+                continue;
+            }
+            if act == Activation::Relu {
+                gemm(
+                    rows,
+                    n,
+                    k,
+                    input,
+                    false,
+                    &self.packed[l],
+                    out,
+                    Epilogue::BiasRelu(layer.b_slice()),
+                );
+            } else {
+                gemm(
+                    rows,
+                    n,
+                    k,
+                    input,
+                    false,
+                    &self.packed[l],
+                    out,
+                    Epilogue::Bias(layer.b_slice()),
+                );
+                act.apply_rows(out, n);
+            }
+            if let Some(rng) = rng.as_deref_mut() {
+                if dropout > 0.0 {
+                    let keep_scale = 1.0 / (1.0 - dropout);
+                    let pre = &mut self.pre_dropout[l][..rows * n];
+                    let mask = &mut self.masks[l][..rows * n];
+                    pre.copy_from_slice(out);
+                    for (m, a) in mask.iter_mut().zip(out.iter_mut()) {
+                        *m = if rng.next_f32() < dropout {
+                            0.0
+                        } else {
+                            keep_scale
+                        };
+                        *a *= *m;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward pass from `deltas[last]` (∂L/∂logits) down to layer `lowest`,
+    /// filling `grads` for layers `lowest..`.
+    fn backward(&mut self, layers: &[Dense], rows: usize, lowest: usize, dropout_active: bool) {
+        for l in (lowest..layers.len()).rev() {
+            let Some(layer) = layers.get(l) else { continue };
+            let (k, n) = (layer.inputs(), layer.outputs());
+            let input: &[f32] = if l == 0 {
+                &self.x[..rows * k]
+            } else {
+                &self.acts[l - 1][..rows * k]
+            };
+            let (lower, upper) = self.deltas.split_at_mut(l);
+            let delta = &upper[0][..rows * n];
+            pack_b(delta, rows, n, &mut self.packed_delta);
+            let (gw, gb) = self.grads.split_at_mut(2 * l + 1);
+            gemm(
+                k,
+                n,
+                rows,
+                input,
+                true,
+                &self.packed_delta,
+                &mut gw[2 * l],
+                Epilogue::None,
+            );
+            column_sums(delta, n, &mut gb[0]);
+            if l > lowest {
+                let prev = &layers[l - 1];
+                let below = &mut lower[l - 1][..rows * k];
+                let act_prev = &self.acts[l - 1][..rows * k];
+                let epilogue = if prev.activation() == Activation::Relu {
+                    Epilogue::ReluMask(act_prev)
+                } else {
+                    Epilogue::None
+                };
+                gemm(rows, k, n, delta, false, &self.packed_t[l], below, epilogue);
+                if dropout_active {
+                    below
+                        .iter_mut()
+                        .zip(&self.masks[l - 1][..rows * k])
+                        .for_each(|(g, m)| *g *= m);
+                }
+                if prev.activation() != Activation::Relu {
+                    let outputs = if dropout_active {
+                        &self.pre_dropout[l - 1][..rows * k]
+                    } else {
+                        act_prev
+                    };
+                    prev.activation().backprop_in_place(outputs, below);
+                }
+            }
+        }
+    }
+
+    /// Loss sum over the loaded rows, and ∂(mean loss)/∂logits into `deltas[last]`.
+    fn loss_and_delta(
+        &mut self,
+        layers: &[Dense],
+        loss: Loss,
+        rows: usize,
+        with_grad: bool,
+    ) -> f64 {
+        let Some(last) = layers.last() else {
+            return 0.0;
+        };
+        let n = last.outputs();
+        let li = layers.len() - 1;
+        let grad = if with_grad {
+            Some(&mut self.deltas[li][..rows * n])
+        } else {
+            None
+        };
+        loss_and_grad(
+            loss,
+            last.activation(),
+            &self.logits[..rows * n],
+            &self.acts[li][..rows * n],
+            &self.y[..rows * n],
+            &self.w[..rows],
+            n,
+            1.0 / rows as f32,
+            grad,
+        )
+    }
+}
+
+/// `½·l2·Σw² + l1·Σ|w| + ½·pull·Σ(θ − θ₀)²`, and its gradient added to `grads`.
+fn regularize(
+    layers: &[Dense],
+    start: Option<&[Dense]>,
+    cfg: &TrainConfig,
+    trainable: &[bool],
+    grads: &mut [Vec<f32>],
+) -> f64 {
+    let mut value = 0.0f64;
+    for (l, layer) in layers.iter().enumerate() {
+        if !trainable.get(l).copied().unwrap_or(false) {
+            continue;
+        }
+        let (gw, gb) = grads.split_at_mut(2 * l + 1);
+        let gw = &mut gw[2 * l];
+        let gb = &mut gb[0];
+        if cfg.l2 > 0.0 || cfg.l1 > 0.0 {
+            for (g, &w) in gw.iter_mut().zip(layer.w_slice()) {
+                *g += cfg.l2 * w + cfg.l1 * w.signum() * f32::from(w != 0.0);
+                value += 0.5 * cfg.l2 as f64 * (w * w) as f64 + cfg.l1 as f64 * w.abs() as f64;
+            }
+        }
+        if cfg.pull_to_start > 0.0 {
+            if let Some(s) = start.and_then(|s| s.get(l)) {
+                let p = cfg.pull_to_start;
+                for ((g, &w), &w0) in gw.iter_mut().zip(layer.w_slice()).zip(s.w_slice()) {
+                    *g += p * (w - w0);
+                    value += 0.5 * p as f64 * ((w - w0) * (w - w0)) as f64;
+                }
+                for ((g, &b), &b0) in gb.iter_mut().zip(layer.b_slice()).zip(s.b_slice()) {
+                    *g += p * (b - b0);
+                    value += 0.5 * p as f64 * ((b - b0) * (b - b0)) as f64;
+                }
+            }
+        }
+    }
+    value
+}
+
+/// Per-row weights: the dataset's weights times the class weights (empty = all 1).
+fn example_weights(data: &Dataset, class_weights: Option<&[f32]>) -> Vec<f32> {
+    if data.weights().is_none() && class_weights.is_none() {
+        return Vec::new();
+    }
+    let labels = class_weights.map(|_| data.class_labels());
+    (0..data.len())
+        .map(|i| {
+            let w = data
+                .weights()
+                .and_then(|w| w.get(i).copied())
+                .unwrap_or(1.0);
+            let c = match (class_weights, &labels) {
+                (Some(cw), Some(lab)) => {
+                    lab.get(i).and_then(|&k| cw.get(k)).copied().unwrap_or(1.0)
+                }
+                _ => 1.0,
+            };
+            w * c
+        })
+        .collect()
+}
+
+/// Loss and outputs of the model on the given rows (no dropout), in chunks of the buffer size.
+fn evaluate(
+    buf: &mut Buffers,
+    layers: &[Dense],
+    loss: Loss,
+    data: &Dataset,
+    rows: &[usize],
+    weights: &[f32],
+) -> (f64, Vec<f32>) {
+    let out_dim = layers.last().map_or(0, Dense::outputs);
+    let li = layers.len().saturating_sub(1);
+    let mut total = 0.0f64;
+    let mut weight_sum = 0.0f64;
+    let mut outputs = Vec::with_capacity(rows.len() * out_dim);
+    for chunk in rows.chunks(buf.cap.max(1)) {
+        buf.load(data, chunk, weights);
+        buf.forward(layers, chunk.len(), 0.0, None);
+        total += buf.loss_and_delta(layers, loss, chunk.len(), false);
+        weight_sum += chunk.len() as f64;
+        outputs.extend_from_slice(&buf.acts[li][..chunk.len() * out_dim]);
+    }
+    (total / weight_sum.max(1.0), outputs)
+}
+
+/// A metric over outputs (n × width) and targets; softmax outputs use the
+/// arg-max for accuracy and the categorical cross-entropy for log loss.
+fn metric_value(
+    metric: Metric,
+    softmax: bool,
+    outputs: &[f32],
+    data: &Dataset,
+    rows: &[usize],
+) -> Result<f32> {
+    let width = data.output_dim();
+    let ys = data.y().as_slice().unwrap_or(&[]);
+    let targets: Vec<f32> = rows
+        .iter()
+        .flat_map(|&r| ys[r * width..(r + 1) * width].iter().copied())
+        .collect();
+    if softmax && width > 1 {
+        let pairs = outputs.chunks_exact(width).zip(targets.chunks_exact(width));
+        let n = rows.len().max(1) as f64;
+        match metric {
+            Metric::Accuracy => {
+                let hits = pairs
+                    .filter(|(p, y)| argmax(p.iter().copied()) == argmax(y.iter().copied()))
+                    .count();
+                return Ok((hits as f64 / n) as f32);
+            }
+            Metric::LogLoss => {
+                let total: f64 = pairs
+                    .map(|(p, y)| {
+                        y.iter()
+                            .zip(p)
+                            .map(|(&yk, &pk)| -(yk as f64) * (pk.max(1e-7) as f64).ln())
+                            .sum::<f64>()
+                    })
+                    .sum();
+                return Ok((total / n) as f32);
+            }
+            _ => {}
+        }
+    }
+    metric.compute(outputs, &targets)
+}
+
+/// Tracks the best value of a monitored quantity.
+struct Best {
+    value: f32,
+    epoch: usize,
+    wait: usize,
+}
+
+fn improved(value: f32, best: Option<&Best>, higher_is_better: bool, min_delta: f32) -> bool {
+    match best {
+        None => value.is_finite(),
+        Some(b) => {
+            if higher_is_better {
+                value > b.value + min_delta
+            } else {
+                value < b.value - min_delta
+            }
+        }
+    }
+}
+
+impl Mlp {
+    /// Trains the network on `data`, continuing from its current weights and
+    /// optimizer state (see the module docs of [`crate::nn::train`]).
+    ///
+    /// `observer` is called after every batch and every epoch; returning
+    /// [`Control::Stop`] cancels between batches (`History::cancelled`, not an
+    /// error). Errors: bad hyper-parameters or shapes (named), and
+    /// `Error::Training` when the loss becomes NaN/Inf — the weights are then
+    /// rolled back to what they were before the call.
+    pub fn fit(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
+        cfg.validate(self, data)?;
+        let before_layers = self.layers.clone();
+        let before_state = self.state.clone();
+        let result = self.fit_inner(data, cfg, observer, &before_layers);
+        if result.is_err() {
+            self.layers = before_layers;
+            self.state = before_state;
+        }
+        self.repack();
+        result
+    }
+
+    fn fit_inner(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+        start_layers: &[Dense],
+    ) -> Result<History> {
+        let mut rng = Rng::new(cfg.seed.unwrap_or_else(random_seed));
+        let clock = cfg.clock.unwrap_or(clock::now_ms);
+        let started = cfg.max_ms.map(|_| clock());
+
+        // Train/validation rows.
+        let mut all: Vec<usize> = (0..data.len()).collect();
+        let split = match cfg.validation {
+            Validation::Split(f) => f,
+            Validation::Default => 0.2,
+            _ => 0.0,
+        };
+        let mut val_rows: Vec<usize> = Vec::new();
+        let n_val = (data.len() as f64 * split as f64).round() as usize;
+        if n_val >= 1 && n_val < data.len() {
+            rng.shuffle(&mut all);
+            val_rows = all.split_off(data.len() - n_val);
+            all.sort_unstable();
+            val_rows.sort_unstable();
+        }
+        let mut train_rows = all;
+        let class_weights = cfg.class_weights.as_deref();
+        let weights = example_weights(data, class_weights);
+        let (val_data, val_weights, val_rows) = match &cfg.validation {
+            Validation::Data(v) => (
+                Some(v),
+                example_weights(v, class_weights),
+                (0..v.len()).collect(),
+            ),
+            _ if !val_rows.is_empty() => (Some(data), weights.clone(), val_rows),
+            _ => (None, Vec::new(), Vec::new()),
+        };
+
+        // Which layers learn; the backward pass stops at the lowest one.
+        let trainable: Vec<bool> = (0..self.layers.len())
+            .map(|l| !cfg.frozen_layers.contains(&l))
+            .collect();
+        let lowest = trainable
+            .iter()
+            .position(|&t| t)
+            .unwrap_or(self.layers.len());
+        let sizes: Vec<usize> = self
+            .layers
+            .iter()
+            .flat_map(|l| [l.w.len(), l.b.len()])
+            .collect();
+        let state_fits = self
+            .state
+            .as_ref()
+            .is_some_and(|s| s.fits(&cfg.optimizer, &sizes));
+        if !state_fits {
+            self.state = Some(OptimizerState::new(&cfg.optimizer, &sizes));
+        }
+        let mut state = self
+            .state
+            .take()
+            .unwrap_or_else(|| OptimizerState::new(&cfg.optimizer, &sizes));
+
+        let cap = cfg
+            .batch_size
+            .min(train_rows.len().max(val_rows.len()).max(1));
+        let mut buf = Buffers::new(&self.layers, cap, cfg.dropout > 0.0);
+        let base_lr = cfg.optimizer.learning_rate();
+        let mut plateau_factor = 1.0f32;
+        let mut plateau_best: Option<Best> = None;
+        let mut stop_best: Option<Best> = None;
+        let mut best_layers: Option<Vec<Dense>> = None;
+        let softmax = self.output_activation() == Activation::Softmax;
+        let mut history = History {
+            train_rows: train_rows.len(),
+            val_rows: val_rows.len(),
+            ..History::default()
+        };
+        let batches = train_rows.len().div_ceil(cfg.batch_size);
+        let mut lr = base_lr;
+
+        'epochs: for epoch in 0..cfg.epochs {
+            if cfg.shuffle {
+                rng.shuffle(&mut train_rows);
+            }
+            let mut epoch_loss = 0.0f64;
+            let mut epoch_rows = 0usize;
+            for (b, rows) in train_rows.chunks(cfg.batch_size).enumerate() {
+                let n = rows.len();
+                buf.load(data, rows, &weights);
+                let dropout_rng = if cfg.dropout > 0.0 {
+                    Some(&mut rng)
+                } else {
+                    None
+                };
+                buf.forward(&self.layers, n, cfg.dropout, dropout_rng);
+                let loss_sum = buf.loss_and_delta(&self.layers, cfg.loss, n, true);
+                if !loss_sum.is_finite() {
+                    return Err(Error::Training(format!(
+                        "the loss became {loss_sum} at epoch {epoch}, batch {b}: lower the learning rate, \
+                         add clip_norm, or scale the inputs"
+                    )));
+                }
+                buf.backward(&self.layers, n, lowest, cfg.dropout > 0.0);
+                regularize(
+                    &self.layers,
+                    Some(start_layers),
+                    cfg,
+                    &trainable,
+                    &mut buf.grads,
+                );
+                if let Some(max_norm) = cfg.clip_norm {
+                    clip(&mut buf.grads, &trainable, max_norm);
+                }
+                lr = base_lr
+                    * cfg.schedule.factor(epoch)
+                    * warmup_factor(state.step, cfg.warmup_steps)
+                    * plateau_factor;
+                state.step += 1;
+                let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);
+                for (l, &learns) in trainable.iter().enumerate() {
+                    if !learns {
+                        continue;
+                    }
+                    let layer = &mut self.layers[l];
+                    let (w, b) = (&mut layer.w, &mut layer.b);
+                    let tensors = [
+                        (2 * l, w.as_slice_memory_order_mut()),
+                        (2 * l + 1, b.as_slice_memory_order_mut()),
+                    ];
+                    for (t, params) in tensors {
+                        let Some(params) = params else { continue };
+                        let first = &mut state.first[t];
+                        let second = state
+                            .second
+                            .get_mut(t)
+                            .map_or(&mut [][..], |v| v.as_mut_slice());
+                        update(
+                            &cfg.optimizer,
+                            scalars,
+                            params,
+                            &buf.grads[t],
+                            first,
+                            second,
+                        );
+                    }
+                    buf.repack(&self.layers, l);
+                }
+                epoch_loss += loss_sum;
+                epoch_rows += n;
+                history.steps += 1;
+                history.samples += n as u64;
+                let progress = Progress {
+                    epoch,
+                    epochs: cfg.epochs,
+                    batch: b + 1,
+                    batches,
+                    loss: (epoch_loss / epoch_rows as f64) as f32,
+                    epoch_log: None,
+                };
+                if observer(&progress) == Control::Stop {
+                    history.cancelled = true;
+                    break 'epochs;
+                }
+                if let (Some(limit), Some(t0)) = (cfg.max_ms, started) {
+                    if clock() - t0 >= limit {
+                        history.out_of_time = true;
+                        break 'epochs;
+                    }
+                }
+            }
+
+            // End of epoch: validation loss, metrics, monitoring.
+            let loss = (epoch_loss / epoch_rows.max(1) as f64) as f32;
+            let (val_loss, outputs) = match val_data {
+                Some(v) => {
+                    let (l, o) =
+                        evaluate(&mut buf, &self.layers, cfg.loss, v, &val_rows, &val_weights);
+                    (Some(l as f32), o)
+                }
+                None => (None, Vec::new()),
+            };
+            let monitor_metric = cfg.early_stopping.and_then(|e| match e.monitor {
+                Monitor::Metric(m) => Some(m),
+                Monitor::Loss => None,
+            });
+            let wanted: Vec<Metric> = cfg.metrics.iter().copied().chain(monitor_metric).collect();
+            let mut metrics = Vec::new();
+            if !wanted.is_empty() {
+                let (src, rows, outs) = match val_data {
+                    Some(v) => (v, val_rows.clone(), outputs),
+                    None => {
+                        let mut sorted = train_rows.clone();
+                        sorted.sort_unstable();
+                        let (_, o) =
+                            evaluate(&mut buf, &self.layers, cfg.loss, data, &sorted, &weights);
+                        (data, sorted, o)
+                    }
+                };
+                for m in &wanted {
+                    if !metrics.iter().any(|(k, _)| k == m) {
+                        metrics.push((*m, metric_value(*m, softmax, &outs, src, &rows)?));
+                    }
+                }
+            }
+            let log = EpochLog {
+                epoch,
+                loss,
+                val_loss,
+                metrics,
+                lr,
+            };
+            let monitored_loss = val_loss.unwrap_or(loss);
+
+            if let Some(p) = &cfg.reduce_on_plateau {
+                if improved(monitored_loss, plateau_best.as_ref(), false, p.min_delta) {
+                    plateau_best = Some(Best {
+                        value: monitored_loss,
+                        epoch,
+                        wait: 0,
+                    });
+                } else if let Some(best) = plateau_best.as_mut() {
+                    best.wait += 1;
+                    if best.wait > p.patience {
+                        plateau_factor = (plateau_factor * p.factor).max(p.min_lr / base_lr);
+                        best.wait = 0;
+                    }
+                }
+            }
+            let mut stop = false;
+            if let Some(es) = &cfg.early_stopping {
+                let (value, higher) = match es.monitor {
+                    Monitor::Loss => (monitored_loss, false),
+                    Monitor::Metric(m) => (
+                        log.metrics
+                            .iter()
+                            .find(|(k, _)| *k == m)
+                            .map_or(f32::NAN, |(_, v)| *v),
+                        m.higher_is_better(),
+                    ),
+                };
+                if improved(value, stop_best.as_ref(), higher, es.min_delta) {
+                    stop_best = Some(Best {
+                        value,
+                        epoch,
+                        wait: 0,
+                    });
+                    if es.restore_best {
+                        best_layers = Some(self.layers.clone());
+                    }
+                } else if let Some(best) = stop_best.as_mut() {
+                    best.wait += 1;
+                    stop = best.wait >= es.patience.max(1);
+                }
+            }
+            history.epochs.push(log);
+            if let Some(log) = history.epochs.last() {
+                let progress = Progress {
+                    epoch,
+                    epochs: cfg.epochs,
+                    batch: batches,
+                    batches,
+                    loss,
+                    epoch_log: Some(log),
+                };
+                if observer(&progress) == Control::Stop {
+                    history.cancelled = true;
+                    break;
+                }
+            }
+            if stop {
+                history.stopped_early = true;
+                break;
+            }
+        }
+
+        if let Some(best) = &stop_best {
+            history.best_epoch = Some(best.epoch);
+            if let Some(layers) = best_layers {
+                if history.epochs.len() != best.epoch + 1
+                    || history.cancelled
+                    || history.out_of_time
+                {
+                    self.layers = layers;
+                    history.restored_best = true;
+                }
+            }
+        }
+        if let Some((l, _)) = self.layers.iter().enumerate().find(|(_, layer)| {
+            layer
+                .w_slice()
+                .iter()
+                .chain(layer.b_slice())
+                .any(|v| !v.is_finite())
+        }) {
+            return Err(Error::Training(format!(
+                "layer {l}'s weights became non-finite: lower the learning rate"
+            )));
+        }
+        self.state = Some(state);
+        Ok(history)
+    }
+}
+
+/// Scales the trainable gradients so that their global L2 norm is at most `max_norm`.
+fn clip(grads: &mut [Vec<f32>], trainable: &[bool], max_norm: f32) {
+    let is_trainable = |t: usize| trainable.get(t / 2).copied().unwrap_or(false);
+    let norm_sq: f64 = grads
+        .iter()
+        .enumerate()
+        .filter(|(t, _)| is_trainable(*t))
+        .flat_map(|(_, g)| g.iter())
+        .map(|&g| (g as f64) * (g as f64))
+        .sum();
+    let norm = norm_sq.sqrt();
+    if norm > max_norm as f64 {
+        let scale = (max_norm as f64 / norm) as f32;
+        for (t, g) in grads.iter_mut().enumerate() {
+            if is_trainable(t) {
+                g.iter_mut().for_each(|v| *v *= scale);
+            }
+        }
+    }
+}
+
+/// The full-batch objective (mean loss + regularizers) and its gradient per
+/// tensor (w₀, b₀, w₁, b₁, …), without dropout: for gradient checks.
+pub fn objective_and_gradient(
+    mlp: &Mlp,
+    data: &Dataset,
+    cfg: &TrainConfig,
+    start: Option<&Mlp>,
+) -> Result<(f64, Vec<Vec<f32>>)> {
+    cfg.validate(mlp, data)?;
+    let rows: Vec<usize> = (0..data.len()).collect();
+    let weights = example_weights(data, cfg.class_weights.as_deref());
+    let mut buf = Buffers::new(&mlp.layers, rows.len(), false);
+    buf.load(data, &rows, &weights);
+    buf.forward(&mlp.layers, rows.len(), 0.0, None);
+    let loss = buf.loss_and_delta(&mlp.layers, cfg.loss, rows.len(), true) / rows.len() as f64;
+    buf.backward(&mlp.layers, rows.len(), 0, false);
+    let trainable = vec![true; mlp.layers.len()];
+    let reg = regularize(
+        &mlp.layers,
+        start.map(|s| s.layers.as_slice()),
+        cfg,
+        &trainable,
+        &mut buf.grads,
+    );
+    Ok((loss + reg, buf.grads))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::MlpParams;
+    use ndarray::{Array1, Array2};
+
+    fn random_data(rng: &mut Rng, n: usize, d: usize, out: usize, one_hot: bool) -> Dataset {
+        let x = Array2::from_shape_simple_fn((n, d), || rng.normal());
+        let y = if one_hot {
+            let mut y = Array2::zeros((n, out));
+            for i in 0..n {
+                y[[i, rng.below(out)]] = 1.0;
+            }
+            y
+        } else {
+            Array2::from_shape_simple_fn((n, out), || rng.next_f32())
+        };
+        let w = Array1::from_shape_simple_fn(n, || 0.5 + rng.next_f32());
+        Dataset::new(x, y).unwrap().with_weights(w).unwrap()
+    }
+
+    /// Central differences on every parameter against the analytic gradient.
+    fn check_gradients(mlp: &Mlp, data: &Dataset, cfg: &TrainConfig, start: Option<&Mlp>) {
+        let (_, grads) = objective_and_gradient(mlp, data, cfg, start).unwrap();
+        let eps = 1e-2f32;
+        let mut worst = 0.0f64;
+        for l in 0..mlp.layers.len() {
+            for tensor in 0..2 {
+                let len = if tensor == 0 {
+                    mlp.layers[l].w.len()
+                } else {
+                    mlp.layers[l].b.len()
+                };
+                #[allow(clippy::needless_range_loop)]
+                for i in 0..len {
+                    let perturbed = |delta: f32| {
+                        let mut m = mlp.clone();
+                        let layer = &mut m.layers[l];
+                        let slot = if tensor == 0 {
+                            &mut layer.w.as_slice_memory_order_mut().unwrap()[i]
+                        } else {
+                            &mut layer.b.as_slice_memory_order_mut().unwrap()[i]
+                        };
+                        *slot += delta;
+                        m.repack();
+                        objective_and_gradient(&m, data, cfg, start).unwrap().0
+                    };
+                    let value = if tensor == 0 {
+                        mlp.layers[l].w[[i / mlp.layers[l].outputs(), i % mlp.layers[l].outputs()]]
+                    } else {
+                        mlp.layers[l].b[i]
+                    };
+                    if cfg.l1 > 0.0 && value.abs() < 2.0 * eps {
+                        continue; // |w| has a kink at 0: central differences straddle it.
+                    }
+                    let analytic = grads[2 * l + tensor][i] as f64;
+                    // A ReLU kink can fall inside ±eps for one example; a smaller step avoids it.
+                    let err = [eps, eps / 4.0]
+                        .iter()
+                        .map(|&e| {
+                            let numeric = (perturbed(e) - perturbed(-e)) / (2.0 * e as f64);
+                            (numeric - analytic).abs() / (1e-2 + numeric.abs().max(analytic.abs()))
+                        })
+                        .fold(f64::INFINITY, f64::min);
+                    let numeric = (perturbed(eps) - perturbed(-eps)) / (2.0 * eps as f64);
+                    worst = worst.max(err);
+                    assert!(
+                        err < 2e-2,
+                        "{:?} {:?} layer {l} tensor {tensor} [{i}]: analytic {analytic} vs numeric {numeric}",
+                        cfg.loss,
+                        mlp.layers.iter().map(|l| l.activation()).collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+        assert!(worst.is_finite());
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_for_every_layer_activation_and_loss() {
+        let mut rng = Rng::new(11);
+        let hidden = [
+            Activation::Tanh,
+            Activation::Sigmoid,
+            Activation::Identity,
+            Activation::Relu,
+        ];
+        let heads = [
+            (Loss::BinaryCrossEntropy, Activation::Sigmoid, 2),
+            (Loss::MeanSquaredError, Activation::Identity, 2),
+            (Loss::MeanSquaredError, Activation::Tanh, 1),
+            (Loss::SoftmaxCrossEntropy, Activation::Softmax, 3),
+        ];
+        for (i, &act) in hidden.iter().enumerate() {
+            for &(loss, head, out) in &heads {
+                let mlp = MlpParams::new(3)
+                    .layer(5, act)
+                    .layer(4, hidden[(i + 1) % hidden.len()])
+                    .layer(out, head)
+                    .seed(i as u64)
+                    .init()
+                    .unwrap();
+                let data = random_data(&mut rng, 6, 3, out, loss == Loss::SoftmaxCrossEntropy);
+                let cfg = TrainConfig {
+                    loss,
+                    validation: Validation::None,
+                    ..TrainConfig::default()
+                };
+                check_gradients(&mlp, &data, &cfg, None);
+            }
+        }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_for_the_regularizers() {
+        let mut rng = Rng::new(12);
+        let mlp = MlpParams::new(3)
+            .layer(4, Activation::Tanh)
+            .layer(1, Activation::Sigmoid)
+            .seed(5)
+            .init()
+            .unwrap();
+        let start = MlpParams::new(3)
+            .layer(4, Activation::Tanh)
+            .layer(1, Activation::Sigmoid)
+            .seed(6)
+            .init()
+            .unwrap();
+        let data = random_data(&mut rng, 5, 3, 1, false);
+        let cfg = TrainConfig {
+            l1: 0.03,
+            l2: 0.2,
+            pull_to_start: 0.7,
+            class_weights: Some(vec![0.5, 2.0]),
+            validation: Validation::None,
+            ..TrainConfig::default()
+        };
+        check_gradients(&mlp, &data, &cfg, Some(&start));
+    }
+}

@@ -480,6 +480,12 @@ def main(argv=None):
         print(f"e2e: cannot run, missing {', '.join(missing)}", file=sys.stderr)
         print("e2e: 0 passed, 1 failed")
         return 2
+    for need in ("localrec.js", "localrec_bg.wasm", "client.js", "worker.js"):
+        if not (Path(args.pkg) / need).exists():
+            print(f"e2e: warning: {Path(args.pkg) / need} is missing — build the package (wasm-pack build --target web) "
+                  "and copy js/*.js next to it; the personalisation checks will fail", file=sys.stderr)
+    if not (WWW / "assets" / "model.bin").exists():
+        print("e2e: warning: www/assets/model.bin is missing — run tools/build_assets.sh", file=sys.stderr)
     artifacts = Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
     catalog = json.load(open(WWW / "assets" / "catalog.json", encoding="utf-8"))

@@ -380,9 +380,28 @@ def scenario(ff, base, checks, artifacts, catalog):
               for (const el of document.querySelectorAll('svg[role=img]')) if (!el.getAttribute('aria-label')) p.push('svg without label');
               for (const el of document.querySelectorAll('button, a[href]')) if (!(el.textContent.trim() || el.getAttribute('aria-label'))) p.push('unnamed ' + el.tagName);
               if (!document.querySelector('main h1')) p.push('no h1');
+              // WCAG contrast of every visible text node's element against its effective background.
+              const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+              const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                              .reduce((acc, v, i) => acc + v * [0.2126, 0.7152, 0.0722][i], 0);
+              const bg = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+                                   if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3); } return [255, 255, 255]; };
+              const seen = new Set();
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                const el = n.parentElement;
+                if (!n.textContent.trim() || seen.has(el) || el.closest('svg, .visually-hidden, .skip, [hidden]') || !el.getClientRects().length) continue;
+                seen.add(el);
+                const cs = getComputedStyle(el);
+                if (el.disabled || el.closest('button:disabled')) continue;  // WCAG exempts disabled controls
+                const a = lum(rgb(cs.color).slice(0, 3)), b = lum(bg(el));
+                const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.66 && Number(cs.fontWeight) >= 700);
+                if (ratio < (large ? 3 : 4.5)) p.push(`contrast ${ratio.toFixed(2)} for "${n.textContent.trim().slice(0, 30)}"`);
+              }
               return p;""")
             problems += [f"{route}: {p}" for p in got]
-        checks.check("labels, alt text and accessible names on every page", not problems, "; ".join(problems[:5]))
+        checks.check("labels, alt text, accessible names and text contrast ≥ 4.5:1 (3:1 large) on every page", not problems, "; ".join(problems[:5]))
     checks.run("accessibility", a11y)
 
     # --- phone-sized layout -----------------------------------------------------------------------------------

@@ -260,6 +260,14 @@ def scenario(ff, base, checks, artifacts, catalog):
                      ff.execute("return JSON.parse(localStorage.getItem('shop.orders.v1') || '[]').length") == 1)
     checks.run("add to cart and buy", buy)
 
+    def base_model():
+        shop.route("#/privacy")
+        ff.wait("return !!document.querySelector(\"[data-stat='base']\")", message="base model row")
+        text = shop.stat("base")
+        checks.check("the shop's base model (assets/model.bin) is loaded by the package", text.startswith("loaded"),
+                     f"{text!r}; {shop.reco_message()!r}")
+    checks.run("base model", base_model)
+
     def persist():
         shop.route("#/privacy")
         ff.wait("return !!document.querySelector(\"[data-stat='events']\")", message="privacy stats")

@@ -336,6 +336,7 @@ function privacyPage() {
       rows.push(row("Events recorded", String(n), "events"));
       rows.push(row("Date range", n ? `${new Date(first).toLocaleString()} – ${new Date(last).toLocaleString()}` : "—", "range"));
       rows.push(row("Size of the event log", bytes(info.eventsBytes ?? info.storedBytes), "bytes"));
+      if (info.baseModel !== undefined) rows.push(row("Shop's base model", info.baseModel ? `loaded (${info.baseModelKnownItems} catalog items known; downloaded from the shop, identical for every shopper)` : "not loaded (cold start from the catalog)", "base"));
       if (info.fineTuned !== undefined) rows.push(row("Personal model", info.fineTuned ? `fine-tuned on this device (${bytes(info.modelBytes)})` : "not fine-tuned yet", "model"));
       if (info.byKind) rows.push(row("By kind", Object.entries(info.byKind).map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`).join(", ") || "—", "kinds"));
     } catch (e) {

@@ -199,6 +199,16 @@ def scenario(ff, base, checks, artifacts, catalog):
         ff.press("enter")
         ff.wait("return location.hash.startsWith('#/p/')", message="Enter on a focused card opens the product")
         checks.check("keyboard: Enter on a product card opens its page", True)
+        # Filters by keyboard: changing a select re-renders the listing but keeps focus on the control.
+        shop.route("#/c/kitchen")
+        ff.execute("document.querySelector('main select[name=sort]').focus()")
+        ff.press("\ue015")  # ArrowDown
+        ff.wait("return location.hash.includes('sort=')", message="sort changed by keyboard")
+        state = ff.execute("const a = document.activeElement; const prices = [...document.querySelectorAll('main .card .price')]"
+                           ".map(p => parseFloat(p.textContent.replace(/[^0-9.]/g, ''))); "
+                           "return [a.name, location.hash, prices.every((v, i) => i === 0 || prices[i - 1] <= v), prices.length]")
+        checks.check("keyboard: a sort change keeps focus on the control and re-sorts the listing",
+                     state[0] == "sort" and "sort=price-asc" in state[1] and state[2] and state[3] > 0, f"{state}")
     checks.run("keyboard navigation", keyboard)
     shop.route("#/")
 

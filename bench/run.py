@@ -193,6 +193,9 @@ def sizes(release_pkg, bench_pkg):
 
 def native_figures(timeout):
     cmd = ["cargo", "run", "--release", "--quiet", "--", "bench", "--json"]
+    if not os.path.exists(os.path.join(ROOT, "src", "bin", "localrec", "bench.rs")):
+        return {"available": False, "command": " ".join(cmd),
+                "reason": "this checkout has no `localrec bench` command yet (src/bin/localrec/bench.rs, branch nn)"}
     print(f"native: {' '.join(cmd)}", flush=True)
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
@@ -282,7 +285,8 @@ def report(full):
              "", table(r), ""]
     mem = r["libs"].get("localrec", {}).get("memory_bytes", {})
     if mem:
-        lines.append("localrec wasm memory: " + ", ".join(f"{k} {v / 2**20:.1f} MiB" for k, v in mem.items()))
+        order = ["start", "after_train", "after_score", "after_personalise"]
+        lines.append("localrec wasm memory: " + ", ".join(f"{k} {mem[k] / 2**20:.1f} MiB" for k in order if k in mem))
     lines.append("download (raw / gzip -9):")
     for name, s in full["sizes"].items():
         lines.append(f"  {name:40s} {s['raw_bytes'] / 1024:8.1f} KiB / {s['gzip_bytes'] / 1024:7.1f} KiB")

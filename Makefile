@@ -51,3 +51,25 @@ test: setup lint test-native test-browser build-web
 clean:
 	cargo clean
 	rm -rf pkg pkg-bundler
+
+## ---- Benchmarks (issue 9): bench/run.py, bench/index.html. `make bench` measures (minutes, not part
+## ---- of `make test`); `make bench-smoke` runs the page with tiny sizes and fails if anything breaks.
+## The bench build has the `bench` cargo feature (src/wasm/bench.rs) and its own target dir, so it
+## never invalidates the release build of pkg/ (whose size the report quotes).
+BENCH_PKG := target/bench/pkg
+BENCH_ARGS ?=
+
+.PHONY: bench bench-build bench-smoke
+
+bench/node_modules/.package-lock.json: bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --silent
+
+bench-build:
+	CARGO_TARGET_DIR=target/bench/cargo wasm-pack build --release --target web --out-dir $(BENCH_PKG) -- --features bench
+	wasm-opt $(WASM_OPT_FLAGS) $(BENCH_PKG)/localrec_bg.wasm -o $(BENCH_PKG)/localrec_bg.wasm
+
+bench: setup build-web bench-build bench/node_modules/.package-lock.json
+	python3 bench/run.py $(BENCH_ARGS)
+
+bench-smoke: bench-build bench/node_modules/.package-lock.json
+	python3 bench/run.py --smoke

@@ -27,6 +27,7 @@
 //! ```
 
 pub mod activation;
+pub mod bench;
 pub mod clock;
 pub mod data;
 pub mod dense;

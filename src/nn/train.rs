@@ -238,19 +238,19 @@ impl TrainConfig {
             Validation::Split(f) if !(0.0..1.0).contains(f) => {
                 return Err(Error::invalid("validation split", f, "must be in [0, 1)"))
             }
-            Validation::Data(v) => {
-                if v.input_dim() != mlp.input_dim() || v.output_dim() != mlp.output_dim() {
-                    return Err(Error::shape(
-                        "validation data columns (x, y)",
-                        format!("({}, {})", mlp.input_dim(), mlp.output_dim()),
-                        format!("({}, {})", v.input_dim(), v.output_dim()),
-                    ));
-                }
+            Validation::Data(v)
+                if v.input_dim() != mlp.input_dim() || v.output_dim() != mlp.output_dim() =>
+            {
+                return Err(Error::shape(
+                    "validation data columns (x, y)",
+                    format!("({}, {})", mlp.input_dim(), mlp.output_dim()),
+                    format!("({}, {})", v.input_dim(), v.output_dim()),
+                ));
             }
             _ => {}
         }
         if let Some(ms) = self.max_ms {
-            if !(ms > 0.0) {
+            if ms.is_nan() || ms <= 0.0 {
                 return Err(Error::invalid("max_ms", ms, "must be > 0"));
             }
         }
@@ -866,8 +866,8 @@ impl Mlp {
                     * plateau_factor;
                 state.step += 1;
                 let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);
-                for l in 0..self.layers.len() {
-                    if !trainable[l] {
+                for (l, &learns) in trainable.iter().enumerate() {
+                    if !learns {
                         continue;
                     }
                     let layer = &mut self.layers[l];
@@ -1131,6 +1131,7 @@ mod tests {
                 } else {
                     mlp.layers[l].b.len()
                 };
+                #[allow(clippy::needless_range_loop)]
                 for i in 0..len {
                     let perturbed = |delta: f32| {
                         let mut m = mlp.clone();

@@ -250,7 +250,7 @@ function productPage(item) {
       shelf("similar", "Similar items", async () => cat.similarByContent(item, 6).map((it) => ({ itemId: it.id })),
         { note: "Same kind of product, by category, tags, brand and price." }),
       shelf("also-viewed", "Customers who viewed this also viewed", () => reco.similar(item.id, 6),
-        { note: "Learned by localrec's base model from other shoppers' browsing." }),
+        { note: "From localrec's base model: what other shoppers viewed together with this (each item says why)." }),
       recommendedShelf(6),
     ),
   };
@@ -468,6 +468,11 @@ function showStatus(st) {
 }
 
 async function boot() {
+  // The skip link must not change the hash (that is the router's): move focus instead.
+  document.querySelector(".skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    main.focus();
+  });
   document.getElementById("search-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const q = document.getElementById("search-input").value.trim();

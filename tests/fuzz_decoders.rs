@@ -197,9 +197,14 @@ fn fuzz_base_model_decoder() {
                 .map(|_| HistoryItem::new(rng.below(n as usize + 1) as u32))
                 .collect();
             if let Ok(list) = model.rank(&history, 1 + rng.below(10), &mut scratch) {
+                let bad: Vec<(u32, f32)> = list
+                    .iter()
+                    .filter(|s| !(s.item < n && s.score.is_finite()))
+                    .map(|s| (s.item, s.score))
+                    .collect();
                 assert!(
-                    list.iter().all(|s| s.item < n && s.score.is_finite()),
-                    "input {i}: bad ranking"
+                    bad.is_empty(),
+                    "input {i}: ranking gave {bad:?} for {n} items"
                 );
             }
             let mut out = vec![0f32; n as usize];
@@ -211,9 +216,14 @@ fn fuzz_base_model_decoder() {
                 );
             }
             if let Ok(list) = model.similar(rng.below(n as usize + 1) as u32, 1 + rng.below(10)) {
+                let bad: Vec<(u32, f32)> = list
+                    .iter()
+                    .filter(|s| !(s.item < n && s.score.is_finite()))
+                    .map(|s| (s.item, s.score))
+                    .collect();
                 assert!(
-                    list.iter().all(|s| s.item < n && s.score.is_finite()),
-                    "input {i}: bad similar"
+                    bad.is_empty(),
+                    "input {i}: similar gave {bad:?} for {n} items"
                 );
             }
         }

@@ -52,8 +52,7 @@ pub fn pack_b(b: &[f32], k: usize, n: usize, out: &mut Vec<[f32; NR]>) {
         let j0 = q * NR;
         let w = NR.min(n - j0);
         for (p, dst) in panel.iter_mut().enumerate() {
-            let row = &b[p * n + j0..p * n + j0 + w];
-            dst[..w].copy_from_slice(row);
+            copy_short::<NR>(&mut dst[..w], &b[p * n + j0..p * n + j0 + w]);
         }
     }
 }
@@ -158,7 +157,7 @@ fn gemm_blocked<const R: usize>(
             let w = NR.min(n - j0);
             let mut init = [0.0f32; NR];
             if let Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) = epilogue {
-                init[..w].copy_from_slice(&bias[j0..j0 + w]);
+                copy_short::<NR>(&mut init[..w], &bias[j0..j0 + w]);
             }
             let acc = micro_kernel::<R>(a_block, panel, init);
             for (r, row) in acc.iter().enumerate().take(rows) {
@@ -184,7 +183,7 @@ fn pack_a<const R: usize>(a: &[f32], m: usize, k: usize, transposed: bool, out: 
         let rows = R.min(m - i0);
         if transposed {
             for (dst, src) in block.chunks_exact_mut(R).zip(a.chunks_exact(m)) {
-                dst[..rows].copy_from_slice(&src[i0..i0 + rows]);
+                copy_short::<R>(&mut dst[..rows], &src[i0..i0 + rows]);
             }
         } else {
             for r in 0..rows {
@@ -233,7 +232,9 @@ fn store(
     let start = row * n + j0;
     let dst = &mut c[start..start + w];
     match epilogue {
-        Epilogue::None | Epilogue::Bias(_) => dst.copy_from_slice(&acc[..w]),
+        Epilogue::None | Epilogue::Bias(_) => {
+            copy_short::<NR>(dst, &acc[..w]);
+        }
         Epilogue::BiasRelu(_) => {
             for (d, &v) in dst.iter_mut().zip(acc) {
                 *d = v.max(0.0);
@@ -245,6 +246,24 @@ fn store(
                 *d = if mk > 0.0 { v } else { 0.0 };
             }
         }
+    }
+}
+
+/// Copies `src` into `dst` (same length). When that length is `N` the copy
+/// is a fixed-size move (a couple of vector loads and stores); a slice copy
+/// of unknown length would otherwise become a call to `memmove` per row,
+/// which costs more than the arithmetic around it.
+#[inline(always)]
+fn copy_short<const N: usize>(dst: &mut [f32], src: &[f32]) {
+    if let (Ok(d), Ok(s)) = (
+        <&mut [f32; N]>::try_from(&mut *dst),
+        <&[f32; N]>::try_from(src),
+    ) {
+        *d = *s;
+        return;
+    }
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = v;
     }
 }
 

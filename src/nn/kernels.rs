@@ -236,9 +236,14 @@ fn store(
             copy_short::<NR>(dst, &acc[..w]);
         }
         Epilogue::BiasRelu(_) => {
-            for (d, &v) in dst.iter_mut().zip(acc) {
-                *d = v.max(0.0);
+            let mut relu = *acc;
+            // A compare-and-select, not `f32::max`: in wasm32 `max` is a call to
+            // `fmaxf` per element (it must treat NaN specially), which cost
+            // more than the whole product. NaN maps to 0 either way.
+            for v in relu.iter_mut() {
+                *v = if *v > 0.0 { *v } else { 0.0 };
             }
+            copy_short::<NR>(dst, &relu[..w]);
         }
         Epilogue::ReluMask(mask) => {
             let mask = &mask[start..start + w];

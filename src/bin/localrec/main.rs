@@ -2,7 +2,11 @@
 //!
 //! Run `localrec --help` for the commands.
 
+mod args;
 mod bench;
+mod eval;
+mod plot;
+mod pretrain;
 
 const HELP: &str = "\
 localrec — on-device recommendations: offline tools
@@ -33,6 +37,8 @@ fn main() {
             0
         }
         Some("bench") => bench::run(&args[1..]),
+        Some("eval") => eval::run(&args[1..]),
+        Some("pretrain") => pretrain::run(&args[1..]),
         Some(cmd) => {
             eprintln!("localrec: unknown command {cmd:?}\n\n{HELP}");
             2

@@ -1,0 +1,193 @@
+//! On-device fine-tuning of the re-ranker on the shopper's own history.
+//!
+//! Each later item of the history is a positive given the items before it; negatives are
+//! sampled from that prefix's candidate list (the same pairs as pretraining, see
+//! [`crate::rec::pretrain`]). Training always restarts from the pretrained weights and is
+//! pulled toward them (`pull`, an L2 penalty on the distance), so a short, noisy history
+//! cannot wreck the shop's model. The budget is counted in optimizer steps and in
+//! milliseconds of a clock the caller passes in (`performance.now()` in the browser), since
+//! `std::time` panics on wasm32.
+
+use ndarray::Array2;
+
+use crate::error::{Error, Result};
+use crate::nn::{Control, Dataset, Optimizer, TrainConfig, Validation};
+use crate::rec::features::{Candidates, FEATURE_COUNT};
+use crate::rec::model::{BaseModel, HistoryItem};
+use crate::rec::pretrain::{new_ranker, PairBuilder};
+use crate::rec::stats::ScoreScratch;
+use crate::rng::Rng;
+
+/// Limits and settings of one fine-tuning run.
+pub struct FineTuneBudget<'a> {
+    /// At most this many optimizer steps (mini-batches).
+    pub max_steps: usize,
+    /// At most this many milliseconds (checked after every step).
+    pub max_ms: f64,
+    /// The caller's clock in milliseconds.
+    pub now_ms: &'a dyn Fn() -> f64,
+    /// Negatives per positive.
+    pub negatives: usize,
+    /// Strength of the L2 pull toward the pretrained weights.
+    pub pull: f32,
+    /// Adam learning rate.
+    pub learning_rate: f32,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Seed of the negative sampling and batch order.
+    pub seed: u64,
+    /// Train a fresh re-ranker instead (the "local history alone" model of the evaluation).
+    pub from_scratch: bool,
+}
+
+impl<'a> FineTuneBudget<'a> {
+    /// The browser defaults: 200 steps, 150 ms, 10 negatives, pull 0.01, lr 1e-3, batch 16.
+    pub fn new(now_ms: &'a dyn Fn() -> f64) -> Self {
+        FineTuneBudget {
+            max_steps: 200,
+            max_ms: 150.0,
+            now_ms,
+            negatives: 10,
+            pull: 0.01,
+            learning_rate: 1e-3,
+            batch_size: 16,
+            seed: 7,
+            from_scratch: false,
+        }
+    }
+}
+
+/// What fine-tuning did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FineTuneReport {
+    /// Training rows (positives + negatives).
+    pub rows: usize,
+    /// Positives whose item was among their prefix's candidates.
+    pub positives: usize,
+    /// Optimizer steps taken.
+    pub steps: usize,
+    /// Milliseconds spent (by the caller's clock), pair building included.
+    pub ms: f64,
+    /// The step or time budget ended training.
+    pub budget_exhausted: bool,
+    /// Last training loss (None if no step ran).
+    pub loss: Option<f32>,
+}
+
+impl BaseModel {
+    /// Fine-tunes the re-ranker on `history` within `budget`. With fewer than two events, or
+    /// when no later event is among its prefix's candidates, nothing is trained (the report
+    /// says so) and the pretrained re-ranker is used.
+    pub fn fine_tune(
+        &mut self,
+        history: &[HistoryItem],
+        budget: &FineTuneBudget<'_>,
+    ) -> Result<FineTuneReport> {
+        let start = (budget.now_ms)();
+        if !start.is_finite() {
+            return Err(Error::invalid(
+                "now_ms()",
+                start,
+                "the clock must return finite milliseconds",
+            ));
+        }
+        if !(budget.max_ms.is_finite() || budget.max_ms == f64::INFINITY) || budget.max_ms < 0.0 {
+            return Err(Error::invalid("max_ms", budget.max_ms, "must be ≥ 0"));
+        }
+        if budget.batch_size == 0 {
+            return Err(Error::invalid("batch_size", 0, "must be at least 1"));
+        }
+        for (p, h) in history.iter().enumerate() {
+            if h.item as usize >= self.item_count() {
+                return Err(Error::invalid(
+                    format!("history[{p}].item"),
+                    h.item,
+                    "unknown item",
+                ));
+            }
+        }
+        self.ranker = if budget.from_scratch {
+            new_ranker(&hidden_widths(&self.base_ranker), budget.seed)?
+        } else {
+            self.base_ranker.clone()
+        };
+        let mut report = FineTuneReport::default();
+        let items: Vec<u32> = history.iter().map(|h| h.item).collect();
+        let mut rng = Rng::new(budget.seed);
+        let mut builder = PairBuilder {
+            stats: &self.stats,
+            candidates: &self.candidates,
+            scratch: ScoreScratch::default(),
+            cands: Candidates::default(),
+        };
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for p in 1..items.len() {
+            if builder.push_pairs(
+                &items[..p],
+                items[p],
+                budget.negatives,
+                &mut rng,
+                &mut x,
+                &mut y,
+            )? {
+                report.positives += 1;
+            }
+            if (budget.now_ms)() - start > budget.max_ms {
+                report.budget_exhausted = true;
+                break;
+            }
+        }
+        report.rows = y.len();
+        if report.positives == 0 || budget.max_steps == 0 {
+            report.ms = (budget.now_ms)() - start;
+            return Ok(report);
+        }
+        let rows = y.len();
+        let data = Dataset::new(
+            Array2::from_shape_vec((rows, FEATURE_COUNT), x)
+                .map_err(|e| Error::shape("fine-tune features", FEATURE_COUNT, e))?,
+            Array2::from_shape_vec((rows, 1), y)
+                .map_err(|e| Error::shape("fine-tune labels", 1, e))?,
+        )?;
+        let batches_per_epoch = rows.div_ceil(budget.batch_size);
+        let epochs = budget.max_steps.div_ceil(batches_per_epoch).max(1);
+        let cfg = TrainConfig {
+            optimizer: Optimizer::adam(budget.learning_rate),
+            batch_size: budget.batch_size,
+            epochs,
+            seed: Some(budget.seed),
+            validation: Validation::None,
+            pull_to_start: if budget.from_scratch {
+                0.0
+            } else {
+                budget.pull
+            },
+            ..TrainConfig::default()
+        };
+        let mut steps = 0usize;
+        let mut exhausted = false;
+        let hist = self.ranker.fit(&data, &cfg, &mut |_| {
+            steps += 1;
+            if steps >= budget.max_steps || (budget.now_ms)() - start > budget.max_ms {
+                exhausted = true;
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        })?;
+        report.steps = steps;
+        report.budget_exhausted |= exhausted;
+        report.loss = hist.last_loss();
+        report.ms = (budget.now_ms)() - start;
+        Ok(report)
+    }
+}
+
+fn hidden_widths(mlp: &crate::nn::Mlp) -> Vec<usize> {
+    let layers = mlp.layers();
+    layers
+        .iter()
+        .take(layers.len().saturating_sub(1))
+        .map(|l| l.outputs())
+        .collect()
+}

@@ -1,0 +1,467 @@
+//! The shippable base model: item ids, item statistics, attribute tokens and the MLP
+//! re-ranker, in one versioned, checksummed blob (`codec::seal`, kind `LRBM`).
+//!
+//! ```
+//! use localrec::rec::{pretrain, BaseModel, HistoryItem, PretrainConfig, RankScratch, ItemVocab};
+//! let mut vocab = ItemVocab::new();
+//! let seqs: Vec<Vec<u32>> = (0..60u32)
+//!     .map(|u| (0..6).map(|t| vocab.intern(&format!("i{}", (u % 3) * 10 + (u + t) % 10)).unwrap()).collect())
+//!     .collect();
+//! let views: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+//! let cfg = PretrainConfig { epochs: 2, ..PretrainConfig::default() };
+//! let (model, _report) = pretrain(&views, vocab, None, &[], &cfg, &mut |_| {})?;
+//! let bytes = model.to_bytes();
+//! let model = BaseModel::from_bytes(&bytes)?;
+//! let history = [HistoryItem::new(model.item_index("i3").unwrap())];
+//! let ranked = model.rank(&history, 5, &mut RankScratch::default())?;
+//! assert_eq!(ranked.len(), 5);
+//! assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
+//! # Ok::<(), localrec::Error>(())
+//! ```
+
+use ndarray::ArrayView2;
+
+use crate::codec::{self, Reader, Writer};
+use crate::error::{Error, Result};
+use crate::nn::{Mlp, Workspace};
+use crate::rec::features::{CandidateConfig, Candidates, FEATURE_COUNT};
+use crate::rec::stats::{ItemStats, ScoreScratch};
+use crate::rec::vocab::ItemVocab;
+
+/// Blob kind of a base model.
+pub const MODEL_KIND: [u8; 4] = *b"LRBM";
+/// Current format version.
+pub const MODEL_VERSION: u16 = 1;
+
+/// One event of the shopper's local history (time order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryItem {
+    /// Item index in the model's vocabulary.
+    pub item: u32,
+    /// Strength of the event (e.g. view 1, cart 2, purchase 3, times a recency decay); ≥ 0.
+    /// Scales the item's co-occurrence contributions and attribute affinity.
+    pub weight: f32,
+    /// Event time in milliseconds (informational: the order of the slice is what counts).
+    pub ts_ms: f64,
+}
+
+impl HistoryItem {
+    /// An event of weight 1 at time 0.
+    pub fn new(item: u32) -> Self {
+        HistoryItem {
+            item,
+            weight: 1.0,
+            ts_ms: 0.0,
+        }
+    }
+}
+
+/// Where a score came from, so the caller can write a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Signals {
+    /// item-kNN score (co-occurrence with the recency-weighted history).
+    pub cooccurrence: f32,
+    /// The history item that contributed most co-occurrence ("because you viewed X").
+    pub because_of: Option<u32>,
+    /// Markov probability from the last history item.
+    pub markov: f32,
+    /// The history item the candidate often follows ("often bought after X").
+    pub after: Option<u32>,
+    /// Session-kNN score (shoppers with similar sessions also viewed it).
+    pub session_knn: f32,
+    /// Popularity in [0, 1] (log scale).
+    pub popularity: f32,
+    /// Share of the candidate's attributes found in the history, in [0, 1].
+    pub attribute_overlap: f32,
+    /// The candidate is itself in the history.
+    pub in_history: bool,
+}
+
+/// A ranked item.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    /// Item index.
+    pub item: u32,
+    /// Re-ranker probability in (0, 1) (higher is better).
+    pub score: f32,
+    /// The evidence behind the score.
+    pub signals: Signals,
+}
+
+/// Reusable buffers for ranking (keep one per thread / per page).
+#[derive(Debug, Clone, Default)]
+pub struct RankScratch {
+    pub(crate) score: ScoreScratch,
+    pub(crate) cands: Candidates,
+    pub(crate) probs: Vec<f32>,
+    pub(crate) ws: Workspace,
+    pub(crate) hist: Vec<(u32, f32)>,
+}
+
+/// The base model a shop ships (and the shopper's fine-tuned copy of it).
+#[derive(Debug, Clone)]
+pub struct BaseModel {
+    pub(crate) vocab: ItemVocab,
+    pub(crate) attr_vocab: ItemVocab,
+    pub(crate) stats: ItemStats,
+    pub(crate) candidates: CandidateConfig,
+    /// The re-ranker in use (fine-tuned or base).
+    pub(crate) ranker: Mlp,
+    /// The pretrained re-ranker (fine-tuning always restarts from, and is pulled toward, it).
+    pub(crate) base_ranker: Mlp,
+}
+
+impl BaseModel {
+    /// Assembles a model, checking that the parts agree.
+    pub fn new(
+        vocab: ItemVocab,
+        attr_vocab: ItemVocab,
+        stats: ItemStats,
+        candidates: CandidateConfig,
+        ranker: Mlp,
+    ) -> Result<Self> {
+        if vocab.len() != stats.n_items() {
+            return Err(Error::shape(
+                "base model items",
+                vocab.len(),
+                stats.n_items(),
+            ));
+        }
+        if ranker.input_dim() != FEATURE_COUNT || ranker.output_dim() != 1 {
+            return Err(Error::shape(
+                "re-ranker inputs/outputs",
+                format!("{FEATURE_COUNT}/1"),
+                format!("{}/{}", ranker.input_dim(), ranker.output_dim()),
+            ));
+        }
+        if attr_vocab.len() < stats.n_attributes {
+            return Err(Error::shape(
+                "attribute vocabulary",
+                stats.n_attributes,
+                attr_vocab.len(),
+            ));
+        }
+        Ok(BaseModel {
+            vocab,
+            attr_vocab,
+            stats,
+            candidates,
+            base_ranker: ranker.clone(),
+            ranker,
+        })
+    }
+
+    /// Number of items in the catalog the model knows.
+    pub fn item_count(&self) -> usize {
+        self.vocab.len()
+    }
+
+    /// The id string of item `idx`.
+    pub fn item_id(&self, idx: u32) -> Option<&str> {
+        self.vocab.id(idx)
+    }
+
+    /// The index of item `id`.
+    pub fn item_index(&self, id: &str) -> Option<u32> {
+        self.vocab.index(id)
+    }
+
+    /// The attribute tokens of item `idx` (e.g. brand and category ids).
+    pub fn item_attributes(&self, idx: u32) -> Vec<&str> {
+        self.stats
+            .attributes
+            .get(idx as usize)
+            .map_or(Vec::new(), |a| {
+                a.iter().filter_map(|&t| self.attr_vocab.id(t)).collect()
+            })
+    }
+
+    /// The item statistics.
+    pub fn stats(&self) -> &ItemStats {
+        &self.stats
+    }
+
+    /// The candidate-generation settings.
+    pub fn candidate_config(&self) -> &CandidateConfig {
+        &self.candidates
+    }
+
+    /// The re-ranker in use.
+    pub fn ranker(&self) -> &Mlp {
+        &self.ranker
+    }
+
+    /// Replaces the re-ranker in use (e.g. with a locally trained one). Shapes must match.
+    pub fn set_ranker(&mut self, ranker: Mlp) -> Result<()> {
+        if ranker.input_dim() != FEATURE_COUNT || ranker.output_dim() != 1 {
+            return Err(Error::shape(
+                "re-ranker inputs/outputs",
+                format!("{FEATURE_COUNT}/1"),
+                format!("{}/{}", ranker.input_dim(), ranker.output_dim()),
+            ));
+        }
+        self.ranker = ranker;
+        Ok(())
+    }
+
+    /// Back to the pretrained re-ranker (forgets local fine-tuning).
+    pub fn reset_ranker(&mut self) {
+        self.ranker = self.base_ranker.clone();
+    }
+
+    /// Recounts the statistics from other sequences (same items and settings), keeping the re-ranker.
+    /// Used by the evaluation to add the validation items before testing.
+    pub fn with_stats_from(&self, sequences: &[&[u32]]) -> Result<Self> {
+        let attrs = self.stats.attributes.clone();
+        let stats = ItemStats::build(sequences, self.item_count(), &attrs, &self.stats.config)?;
+        let mut m = self.clone();
+        m.stats = stats;
+        Ok(m)
+    }
+
+    fn prepare(&self, history: &[HistoryItem], scratch: &mut RankScratch) -> Result<()> {
+        scratch.hist.clear();
+        for (p, h) in history.iter().enumerate() {
+            if h.item as usize >= self.item_count() {
+                return Err(Error::invalid(
+                    format!("history[{p}].item"),
+                    h.item,
+                    format!("unknown item (the model has {})", self.item_count()),
+                ));
+            }
+            if !(h.weight.is_finite() && h.weight >= 0.0) {
+                return Err(Error::invalid(
+                    format!("history[{p}].weight"),
+                    h.weight,
+                    "must be finite and ≥ 0",
+                ));
+            }
+            scratch.hist.push((h.item, h.weight));
+        }
+        let hist = std::mem::take(&mut scratch.hist);
+        let built = scratch
+            .cands
+            .build(&self.stats, &hist, &self.candidates, &mut scratch.score);
+        scratch.hist = hist;
+        built?;
+        let n = scratch.cands.len();
+        let x = ArrayView2::from_shape((n, FEATURE_COUNT), &scratch.cands.features)
+            .map_err(|e| Error::shape("candidate features", FEATURE_COUNT, e))?;
+        scratch.probs.clear();
+        scratch.probs.resize(n, 0.0);
+        self.ranker
+            .predict_into(x, &mut scratch.probs[..], &mut scratch.ws)
+    }
+
+    fn signals(&self, item: u32, history: &[HistoryItem], scratch: &RankScratch) -> Signals {
+        let s = &scratch.score;
+        let j = item as usize;
+        let knn = s.knn.get(j).copied().unwrap_or(0.0);
+        let m1 = s.m1.get(j).copied().unwrap_or(0.0);
+        let after = if m1 > 0.0 {
+            history.last().map(|h| h.item)
+        } else if s.m2.get(j).copied().unwrap_or(0.0) > 0.0 {
+            history
+                .len()
+                .checked_sub(2)
+                .and_then(|p| history.get(p))
+                .map(|h| h.item)
+        } else {
+            None
+        };
+        Signals {
+            cooccurrence: knn,
+            because_of: if knn > 0.0 {
+                s.knn_src.get(j).copied()
+            } else {
+                None
+            },
+            markov: m1,
+            after,
+            session_knn: s.sknn.get(j).copied().unwrap_or(0.0),
+            popularity: self.stats.popularity_score(item),
+            attribute_overlap: self.stats.attribute_affinity(item, s),
+            in_history: history.iter().any(|h| h.item == item),
+        }
+    }
+
+    /// Ranks the candidates for `history` (time order; may be empty: popularity prior) and
+    /// returns the best `k` (fewer if there are fewer candidates), best first. Ties are broken
+    /// by item index, so the same history always gives the same list.
+    pub fn rank(
+        &self,
+        history: &[HistoryItem],
+        k: usize,
+        scratch: &mut RankScratch,
+    ) -> Result<Vec<Scored>> {
+        if k == 0 {
+            return Err(Error::invalid("k", 0, "must be at least 1"));
+        }
+        self.prepare(history, scratch)?;
+        let mut order: Vec<usize> = (0..scratch.cands.len()).collect();
+        let probs = &scratch.probs;
+        let items = &scratch.cands.items;
+        order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(items[a].cmp(&items[b])));
+        order.truncate(k);
+        Ok(order
+            .into_iter()
+            .map(|c| {
+                let item = scratch.cands.items[c];
+                Scored {
+                    item,
+                    score: scratch.probs[c],
+                    signals: self.signals(item, history, scratch),
+                }
+            })
+            .collect())
+    }
+
+    /// Dense scores over all items for evaluation: candidates get the re-ranker probability,
+    /// every other item scores below all candidates, ordered by popularity.
+    pub fn score_all(
+        &self,
+        history: &[u32],
+        scratch: &mut RankScratch,
+        out: &mut [f32],
+    ) -> Result<()> {
+        if out.len() != self.item_count() {
+            return Err(Error::shape(
+                "score_all output",
+                self.item_count(),
+                out.len(),
+            ));
+        }
+        let hist: Vec<HistoryItem> = history.iter().map(|&i| HistoryItem::new(i)).collect();
+        self.prepare(&hist, scratch)?;
+        for (o, p) in out.iter_mut().zip(self.stats.popularity_scores()) {
+            *o = -2.0 + p;
+        }
+        for (&j, &p) in scratch.cands.items.iter().zip(&scratch.probs) {
+            if let Some(o) = out.get_mut(j as usize) {
+                *o = p;
+            }
+        }
+        Ok(())
+    }
+
+    /// Items similar to `item`: co-occurrence neighbours (normalised by the strongest) plus a
+    /// quarter of the attribute Jaccard similarity, best first, `item` itself excluded.
+    pub fn similar(&self, item: u32, k: usize) -> Result<Vec<Scored>> {
+        if item as usize >= self.item_count() {
+            return Err(Error::invalid(
+                "item",
+                item,
+                format!("unknown item (the model has {})", self.item_count()),
+            ));
+        }
+        if k == 0 {
+            return Err(Error::invalid("k", 0, "must be at least 1"));
+        }
+        let (items, weights) = self.stats.cooc.row(item);
+        let max = weights.iter().copied().fold(0f32, f32::max).max(1e-12);
+        let mut scored: Vec<Scored> = Vec::new();
+        let mut push = |j: u32, cooc: f32, jac: f32| {
+            if j == item {
+                return;
+            }
+            let score = cooc / max + 0.25 * jac;
+            let signals = Signals {
+                cooccurrence: cooc,
+                because_of: (cooc > 0.0).then_some(item),
+                markov: self.stats.markov.weight(item, j),
+                after: (self.stats.markov.weight(item, j) > 0.0).then_some(item),
+                popularity: self.stats.popularity_score(j),
+                attribute_overlap: jac,
+                ..Signals::default()
+            };
+            scored.push(Scored {
+                item: j,
+                score,
+                signals,
+            });
+        };
+        for (&j, &w) in items.iter().zip(weights) {
+            push(j, w, self.stats.attribute_jaccard(item, j));
+        }
+        if !self
+            .stats
+            .attributes
+            .get(item as usize)
+            .is_none_or(|a| a.is_empty())
+        {
+            for j in 0..self.item_count() as u32 {
+                if !items.contains(&j) {
+                    let jac = self.stats.attribute_jaccard(item, j);
+                    if jac > 0.0 {
+                        push(j, 0.0, jac);
+                    }
+                }
+            }
+        }
+        scored.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.signals.popularity.total_cmp(&a.signals.popularity))
+                .then(a.item.cmp(&b.item))
+        });
+        scored.truncate(k);
+        Ok(scored)
+    }
+
+    /// Serialises the model (`codec::seal`, kind `LRBM`, version 1).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.put_len(self.vocab.len());
+        for id in self.vocab.ids() {
+            w.put_str(id);
+        }
+        w.put_len(self.attr_vocab.len());
+        for id in self.attr_vocab.ids() {
+            w.put_str(id);
+        }
+        self.stats.write(&mut w);
+        let c = &self.candidates;
+        for v in [c.from_knn, c.from_markov, c.from_sknn, c.popular] {
+            w.put_u64(v as u64);
+        }
+        w.put_bool(c.exclude_history);
+        w.put_bytes(&self.base_ranker.to_bytes());
+        w.put_bytes(&self.ranker.to_bytes());
+        codec::seal(MODEL_KIND, MODEL_VERSION, &w.into_bytes())
+    }
+
+    /// Reads a model written by [`BaseModel::to_bytes`]; corrupt or truncated blobs are errors.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (_, payload) = codec::open(bytes, MODEL_KIND, MODEL_VERSION)?;
+        let mut r = Reader::new(payload);
+        let read_vocab = |r: &mut Reader<'_>, what: &str| -> Result<ItemVocab> {
+            let n = r.get_len(what, 8)?;
+            let mut ids = Vec::with_capacity(n);
+            for _ in 0..n {
+                ids.push(r.get_str(what)?);
+            }
+            ItemVocab::from_ids(ids).map_err(|e| Error::decode(format!("{what}: {e}")))
+        };
+        let vocab = read_vocab(&mut r, "item ids")?;
+        let attr_vocab = read_vocab(&mut r, "attribute ids")?;
+        let stats = ItemStats::read(&mut r)?;
+        let mut sizes = [0usize; 4];
+        for s in &mut sizes {
+            *s = r.get_u64("candidate sizes")?.min(1 << 20) as usize;
+        }
+        let exclude_history = r.get_bool("exclude history")?;
+        let candidates = CandidateConfig {
+            from_knn: sizes[0],
+            from_markov: sizes[1],
+            from_sknn: sizes[2],
+            popular: sizes[3],
+            exclude_history,
+        };
+        let base = Mlp::from_bytes(r.get_bytes("base ranker")?)?;
+        let ranker = Mlp::from_bytes(r.get_bytes("ranker")?)?;
+        r.finish()?;
+        let mut model = BaseModel::new(vocab, attr_vocab, stats, candidates, base)?;
+        model.set_ranker(ranker)?;
+        Ok(model)
+    }
+}

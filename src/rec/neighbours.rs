@@ -1,0 +1,325 @@
+//! Sparse per-item neighbour lists (compressed rows): item-to-item co-occurrence
+//! and first-order Markov transitions, pruned to the top N per item so the base
+//! model stays small enough to download.
+//!
+//! ```
+//! use localrec::rec::{CoocConfig, Neighbours};
+//! let sessions: Vec<Vec<u32>> = vec![vec![0, 1, 2], vec![0, 1], vec![2, 2]];
+//! let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
+//! let markov = Neighbours::markov(&views, 3, 10)?;
+//! let (next, prob) = markov.row(0);
+//! assert_eq!(next, &[1]);
+//! assert!((prob[0] - 1.0).abs() < 1e-6);
+//! let cooc = Neighbours::cooccurrence(&views, 3, &CoocConfig::default())?;
+//! assert!(cooc.row(0).0.contains(&1));
+//! # Ok::<(), localrec::Error>(())
+//! ```
+
+use crate::codec::{Reader, Writer};
+use crate::error::{Error, Result};
+
+/// How co-occurrence is counted (the item-kNN hyper-parameters that shape the lists).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoocConfig {
+    /// Only pairs at most this many positions apart count (`usize::MAX` = whole sequence).
+    pub window: usize,
+    /// Weight of a pair where the candidate came *before* the history item (1 = symmetric).
+    pub backward_weight: f32,
+    /// Keep this many neighbours per item.
+    pub top_n: usize,
+    /// Cosine normalisation exponent on the candidate's count: sim = c / (n_i^(1-a) n_j^a); 0.5 = cosine.
+    pub alpha: f32,
+}
+
+impl Default for CoocConfig {
+    fn default() -> Self {
+        CoocConfig {
+            window: usize::MAX,
+            backward_weight: 1.0,
+            top_n: 100,
+            alpha: 0.5,
+        }
+    }
+}
+
+/// Compressed sparse rows: for each item, neighbour indices and weights sorted by weight (descending).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Neighbours {
+    offsets: Vec<u32>,
+    items: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+fn check_items(sessions: &[&[u32]], n_items: usize) -> Result<()> {
+    for (s, session) in sessions.iter().enumerate() {
+        if let Some(&bad) = session.iter().find(|&&i| i as usize >= n_items) {
+            return Err(Error::invalid(
+                format!("sessions[{s}] item"),
+                bad,
+                format!("out of range for {n_items} items"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the `top_n` largest entries of a dense accumulator and resets it.
+fn take_top(acc: &mut [f32], touched: &mut Vec<u32>, top_n: usize, out: &mut Vec<(u32, f32)>) {
+    out.clear();
+    for &j in touched.iter() {
+        let w = acc[j as usize];
+        if w > 0.0 {
+            out.push((j, w));
+        }
+        acc[j as usize] = 0.0;
+    }
+    touched.clear();
+    out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out.truncate(top_n);
+}
+
+impl Neighbours {
+    /// Number of rows (items).
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total stored entries.
+    pub fn nnz(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Neighbours of `item` (empty when out of range).
+    pub fn row(&self, item: u32) -> (&[u32], &[f32]) {
+        let i = item as usize;
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => (
+                self.items.get(a as usize..b as usize).unwrap_or(&[]),
+                self.weights.get(a as usize..b as usize).unwrap_or(&[]),
+            ),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// Weight of `to` in the row of `from` (0 when absent). Rows are short: linear scan.
+    pub fn weight(&self, from: u32, to: u32) -> f32 {
+        let (items, weights) = self.row(from);
+        items
+            .iter()
+            .position(|&j| j == to)
+            .and_then(|p| weights.get(p).copied())
+            .unwrap_or(0.0)
+    }
+
+    fn from_rows(rows: impl Iterator<Item = Vec<(u32, f32)>>) -> Result<Self> {
+        let mut out = Neighbours {
+            offsets: vec![0],
+            ..Default::default()
+        };
+        for row in rows {
+            for (j, w) in row {
+                out.items.push(j);
+                out.weights.push(w);
+            }
+            let end = u32::try_from(out.items.len())
+                .map_err(|_| Error::invalid("neighbour entries", out.items.len(), "exceed u32"))?;
+            out.offsets.push(end);
+        }
+        Ok(out)
+    }
+
+    /// First-order Markov chain: P(next = j | current = i), counted over consecutive
+    /// pairs, repeat clicks (i followed by i) included. Keeps the `top_n` most likely.
+    pub fn markov(sessions: &[&[u32]], n_items: usize, top_n: usize) -> Result<Self> {
+        check_items(sessions, n_items)?;
+        // Bucket transitions by source item, then count per row with a dense accumulator.
+        let mut by_source: Vec<Vec<u32>> = vec![Vec::new(); n_items];
+        for s in sessions {
+            for pair in s.windows(2) {
+                if let [a, b] = *pair {
+                    by_source[a as usize].push(b);
+                }
+            }
+        }
+        let mut acc = vec![0f32; n_items];
+        let mut touched = Vec::new();
+        let mut top = Vec::new();
+        let rows = by_source.iter().map(|nexts| {
+            for &b in nexts {
+                if acc[b as usize] == 0.0 {
+                    touched.push(b);
+                }
+                acc[b as usize] += 1.0;
+            }
+            let total = nexts.len().max(1) as f32;
+            take_top(&mut acc, &mut touched, top_n, &mut top);
+            top.iter().map(|&(j, c)| (j, c / total)).collect::<Vec<_>>()
+        });
+        Self::from_rows(rows.collect::<Vec<_>>().into_iter())
+    }
+
+    /// Item-to-item co-occurrence within sequences (positions at most `window` apart,
+    /// repeat clicks kept), normalised like a cosine: c(i,j) / (n_i^(1-alpha) n_j^alpha).
+    pub fn cooccurrence(sessions: &[&[u32]], n_items: usize, cfg: &CoocConfig) -> Result<Self> {
+        check_items(sessions, n_items)?;
+        if !(cfg.alpha.is_finite() && cfg.backward_weight.is_finite()) {
+            return Err(Error::invalid(
+                "cooc config",
+                format!("{cfg:?}"),
+                "must be finite",
+            ));
+        }
+        let mut count = vec![0f32; n_items];
+        // Inverted index: item -> (session, position) occurrences.
+        let mut occurrences: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_items];
+        for (s, session) in sessions.iter().enumerate() {
+            for (p, &i) in session.iter().enumerate() {
+                count[i as usize] += 1.0;
+                occurrences[i as usize].push((s as u32, p as u32));
+            }
+        }
+        let mut acc = vec![0f32; n_items];
+        let mut touched = Vec::new();
+        let mut top = Vec::new();
+        let mut rows = Vec::with_capacity(n_items);
+        for (i, occ) in occurrences.iter().enumerate() {
+            for &(s, p) in occ {
+                let session = sessions.get(s as usize).copied().unwrap_or(&[]);
+                let p = p as usize;
+                let lo = p.saturating_sub(cfg.window);
+                let hi = p
+                    .saturating_add(cfg.window)
+                    .min(session.len().saturating_sub(1));
+                for (q, &j) in session.iter().enumerate().take(hi + 1).skip(lo) {
+                    if q == p {
+                        continue;
+                    }
+                    let w = if q > p { 1.0 } else { cfg.backward_weight };
+                    if acc[j as usize] == 0.0 {
+                        touched.push(j);
+                    }
+                    acc[j as usize] += w;
+                }
+            }
+            take_top(&mut acc, &mut touched, usize::MAX, &mut top);
+            let ni = count[i].max(1.0).powf(1.0 - cfg.alpha);
+            let mut row: Vec<(u32, f32)> = top
+                .iter()
+                .map(|&(j, c)| (j, c / (ni * count[j as usize].max(1.0).powf(cfg.alpha))))
+                .collect();
+            row.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            row.truncate(cfg.top_n);
+            rows.push(row);
+        }
+        Self::from_rows(rows.into_iter())
+    }
+
+    /// Serialises into a codec writer (weights as f32).
+    pub fn write(&self, w: &mut Writer) {
+        w.put_u32s(&self.offsets);
+        w.put_u32s(&self.items);
+        w.put_f32s(&self.weights);
+    }
+
+    /// Reads what [`Neighbours::write`] wrote, validating every offset and index.
+    pub fn read(r: &mut Reader<'_>, n_items: usize, what: &str) -> Result<Self> {
+        let offsets = r.get_u32s(what)?;
+        let items = r.get_u32s(what)?;
+        let weights = r.get_f32s(what)?;
+        if offsets.len() != n_items + 1 || offsets.first() != Some(&0) {
+            return Err(Error::decode(format!(
+                "{what}: {} offsets for {n_items} items",
+                offsets.len()
+            )));
+        }
+        if offsets.windows(2).any(|w| w[0] > w[1])
+            || offsets.last().copied() != Some(items.len() as u32)
+        {
+            return Err(Error::decode(format!(
+                "{what}: offsets are not monotone or do not end at {}",
+                items.len()
+            )));
+        }
+        if items.len() != weights.len() {
+            return Err(Error::decode(format!(
+                "{what}: {} items but {} weights",
+                items.len(),
+                weights.len()
+            )));
+        }
+        if items.iter().any(|&j| j as usize >= n_items) {
+            return Err(Error::decode(format!(
+                "{what}: neighbour index out of range"
+            )));
+        }
+        // Weights are positive by construction; a negative one would overflow similar()'s scaling.
+        if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            return Err(Error::decode(format!(
+                "{what}: negative or non-finite weight"
+            )));
+        }
+        Ok(Neighbours {
+            offsets,
+            items,
+            weights,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn views(s: &[Vec<u32>]) -> Vec<&[u32]> {
+        s.iter().map(|x| x.as_slice()).collect()
+    }
+
+    #[test]
+    fn markov_counts_repeats_and_normalises() {
+        let s = vec![vec![0, 0, 1], vec![0, 2], vec![0, 2]];
+        let m = Neighbours::markov(&views(&s), 3, 10).unwrap();
+        let (items, w) = m.row(0);
+        assert_eq!(items, &[2, 0, 1]);
+        assert!((w[0] - 0.5).abs() < 1e-6 && (w[1] - 0.25).abs() < 1e-6);
+        assert_eq!(m.row(2).0.len(), 0);
+        assert_eq!(m.row(99).0.len(), 0);
+    }
+
+    #[test]
+    fn cooccurrence_is_cosine_and_windowed() {
+        let s = vec![vec![0, 1, 2], vec![0, 1]];
+        let c = Neighbours::cooccurrence(&views(&s), 3, &CoocConfig::default()).unwrap();
+        // c(0,1)=2, n0=2, n1=2 -> 1.0; c(0,2)=1, n2=1 -> 1/sqrt(2)
+        assert!((c.weight(0, 1) - 1.0).abs() < 1e-6);
+        assert!((c.weight(0, 2) - 1.0 / 2f32.sqrt()).abs() < 1e-6);
+        let cfg = CoocConfig {
+            window: 1,
+            ..CoocConfig::default()
+        };
+        let c1 = Neighbours::cooccurrence(&views(&s), 3, &cfg).unwrap();
+        assert_eq!(c1.weight(0, 2), 0.0);
+    }
+
+    #[test]
+    fn out_of_range_items_are_rejected() {
+        let s = vec![vec![0, 5]];
+        assert!(Neighbours::markov(&views(&s), 3, 10).is_err());
+    }
+
+    #[test]
+    fn serialisation_round_trips_and_validates() {
+        let s = vec![vec![0, 1, 2], vec![2, 1]];
+        let c = Neighbours::cooccurrence(&views(&s), 3, &CoocConfig::default()).unwrap();
+        let mut w = Writer::new();
+        c.write(&mut w);
+        let bytes = w.into_bytes();
+        let back = Neighbours::read(&mut Reader::new(&bytes), 3, "cooc").unwrap();
+        assert_eq!(back, c);
+        assert!(Neighbours::read(&mut Reader::new(&bytes), 4, "cooc").is_err());
+    }
+}

@@ -1,14 +1,18 @@
 //! The hot matrix products of training and scoring, register-blocked.
 //!
 //! Every product of the MLP has the form C = A·B with a small, reused B (a
-//! weight matrix, its transpose, or a batch of output gradients). B is first
-//! *packed* into panels of 8 columns (`[f32; 8]` per row, zero-padded), then a
-//! 4×8 micro-kernel keeps 32 accumulators in registers while it walks the
-//! shared dimension: one broadcast of A per row and one 8-wide load of B per
-//! step. Written with fixed-size arrays and iterators (no bounds checks in the
-//! inner loop) so that LLVM vectorises it to simd128 on wasm32 and to SSE/AVX
-//! natively. Sums run in a fixed order, so results are the same on every
-//! platform (Rust never contracts `a * b + c` into an FMA on its own).
+//! weight matrix, its transpose, or a batch of output gradients). B is
+//! *packed* into panels of 8 columns (`[f32; 8]` per row, zero-padded) and A
+//! into blocks of R rows (R values per step, zero-padded), so that either
+//! layout of A (plain, or transposed for `dW = Xᵀ·dZ`) feeds the same R×8
+//! micro-kernel: R×8 accumulators stay in registers while it walks the shared
+//! dimension, one broadcast of A per row and one 8-wide load of B per step.
+//! Written with fixed-size arrays and iterators (no bounds checks in the inner
+//! loop) so that LLVM vectorises it: R = 4 on wasm32 (simd128, 8 `v128`
+//! accumulators) and on plain x86-64 (SSE); natively on an AVX2 CPU the same
+//! code is compiled a second time with R = 8 and chosen at run time. Sums run
+//! in a fixed order and Rust never contracts `a * b + c` into an FMA, so every
+//! path gives bit-identical results (tested), natively and in the browser.
 //!
 //! The epilogue fuses what follows the product: adding the bias, ReLU, or the
 //! ReLU mask of the backward pass.

@@ -11,6 +11,7 @@
 //!
 //! Catalog-facing code (string ids, filters, reasons) sits on top of [`BaseModel`].
 
+pub mod compact;
 pub mod features;
 pub mod finetune;
 pub mod model;

@@ -320,6 +320,24 @@ impl BaseModel {
         Ok(scored)
     }
 
+    /// Bytes taken by each part of the serialised model (item ids, statistics tables, re-rankers).
+    pub fn size_report(&self) -> Vec<(&'static str, usize)> {
+        let size = |f: &dyn Fn(&mut Writer)| {
+            let mut w = Writer::new();
+            f(&mut w);
+            w.into_bytes().len()
+        };
+        let st = &self.stats;
+        vec![
+            ("item ids", size(&|w| self.vocab.ids().iter().for_each(|id| w.put_str(id)))),
+            ("co-occurrence", size(&|w| st.cooc.write(w))),
+            ("markov", size(&|w| st.markov.write(w))),
+            ("sessions", size(&|w| if let Some(s) = &st.sessions { s.write(w) })),
+            ("popularity", 8 * st.n_items()),
+            ("re-rankers", self.ranker.to_bytes().len() + self.base_ranker.to_bytes().len()),
+        ]
+    }
+
     /// Serialises the model (`codec::seal`, kind `LRBM`, version 1).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();

@@ -36,6 +36,9 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --epochs N      maximum epochs
     --hidden W,W    hidden layer widths (default 64,32)
     --positive-weight W   example weight of positives (default: the negatives count)
+    --cooc-top N    co-occurrence neighbours kept per item (default 100)
+    --keep-sessions N     most recent sessions kept for session kNN (default all)
+    --candidates N  candidates taken from item-kNN and from session-kNN each (default 150)
 ";
 
 struct Outcome {

@@ -107,10 +107,13 @@ pub struct Knobs {
     pub epochs: Option<usize>,
     pub hidden: Option<Vec<usize>>,
     pub positive_weight: Option<f32>,
+    pub cooc_top: Option<usize>,
+    pub keep_sessions: Option<usize>,
+    pub candidates: Option<usize>,
 }
 
 impl Knobs {
-    pub const OPTIONS: [&'static str; 5] = ["--pairs", "--negatives", "--epochs", "--hidden", "--positive-weight"];
+    pub const OPTIONS: [&'static str; 8] = ["--pairs", "--negatives", "--epochs", "--hidden", "--positive-weight", "--cooc-top", "--keep-sessions", "--candidates"];
 
     pub fn from_args(a: &Args) -> Result<Knobs, String> {
         let opt = |name: &str| -> Result<Option<usize>, String> { a.get(name).map(|v| v.parse().map_err(|_| format!("{name} = {v:?} is not a number"))).transpose() };
@@ -119,7 +122,16 @@ impl Knobs {
             Some(v) => Some(v.split(',').map(|w| w.trim().parse().map_err(|_| format!("--hidden = {v:?}: expected widths like 64,32"))).collect::<Result<Vec<usize>, String>>()?),
         };
         let positive_weight = a.get("--positive-weight").map(|v| v.parse::<f32>().map_err(|_| format!("--positive-weight = {v:?} is not a number"))).transpose()?;
-        Ok(Knobs { pairs: opt("--pairs")?, negatives: opt("--negatives")?, epochs: opt("--epochs")?, hidden, positive_weight })
+        Ok(Knobs {
+            pairs: opt("--pairs")?,
+            negatives: opt("--negatives")?,
+            epochs: opt("--epochs")?,
+            hidden,
+            positive_weight,
+            cooc_top: opt("--cooc-top")?,
+            keep_sessions: opt("--keep-sessions")?,
+            candidates: opt("--candidates")?,
+        })
     }
 
     pub fn apply(&self, mut cfg: PretrainConfig) -> PretrainConfig {
@@ -131,6 +143,16 @@ impl Knobs {
         }
         if let Some(v) = self.epochs {
             cfg.epochs = v;
+        }
+        if let Some(v) = self.cooc_top {
+            cfg.stats.cooc.top_n = v;
+        }
+        if let Some(v) = self.keep_sessions {
+            cfg.stats.keep_sessions = v;
+        }
+        if let Some(v) = self.candidates {
+            cfg.candidates.from_knn = v;
+            cfg.candidates.from_sknn = v;
         }
         if let Some(v) = self.positive_weight {
             cfg.positive_weight = Some(v);
@@ -198,6 +220,8 @@ pub fn train_model(
         report.mean_candidates,
         report.best_epoch + 1
     ));
+    let parts: Vec<String> = model.size_report().iter().map(|(k, v)| format!("{k} {v}")).collect();
+    log.line(&format!("model bytes by part: {}", parts.join(", ")));
     Ok((model, report))
 }
 

@@ -30,7 +30,10 @@ pub fn encode_varints(values: &[u32]) -> Vec<u8> {
 /// Decodes exactly `count` varints that must use all of `bytes`.
 pub fn decode_varints(bytes: &[u8], count: usize, what: &str) -> Result<Vec<u32>> {
     if count > bytes.len() {
-        return Err(Error::decode(format!("{what}: {count} values cannot fit in {} bytes", bytes.len())));
+        return Err(Error::decode(format!(
+            "{what}: {count} values cannot fit in {} bytes",
+            bytes.len()
+        )));
     }
     let mut out = Vec::with_capacity(count);
     let mut it = bytes.iter();
@@ -38,7 +41,9 @@ pub fn decode_varints(bytes: &[u8], count: usize, what: &str) -> Result<Vec<u32>
         let mut v: u64 = 0;
         let mut shift = 0;
         loop {
-            let &b = it.next().ok_or_else(|| Error::decode(format!("{what}: truncated varint")))?;
+            let &b = it
+                .next()
+                .ok_or_else(|| Error::decode(format!("{what}: truncated varint")))?;
             v |= u64::from(b & 0x7F) << shift;
             if b & 0x80 == 0 {
                 break;
@@ -48,10 +53,14 @@ pub fn decode_varints(bytes: &[u8], count: usize, what: &str) -> Result<Vec<u32>
                 return Err(Error::decode(format!("{what}: varint too long")));
             }
         }
-        out.push(u32::try_from(v).map_err(|_| Error::decode(format!("{what}: varint exceeds u32")))?);
+        out.push(
+            u32::try_from(v).map_err(|_| Error::decode(format!("{what}: varint exceeds u32")))?,
+        );
     }
     if it.next().is_some() {
-        return Err(Error::decode(format!("{what}: trailing bytes after {count} varints")));
+        return Err(Error::decode(format!(
+            "{what}: trailing bytes after {count} varints"
+        )));
     }
     Ok(out)
 }
@@ -75,15 +84,23 @@ pub fn bf16_round(x: f32) -> f32 {
 
 /// bfloat16 values as little-endian bytes.
 pub fn encode_bf16s(values: &[f32]) -> Vec<u8> {
-    values.iter().flat_map(|&v| to_bf16(v).to_le_bytes()).collect()
+    values
+        .iter()
+        .flat_map(|&v| to_bf16(v).to_le_bytes())
+        .collect()
 }
 
 /// Decodes bfloat16 little-endian bytes.
 pub fn decode_bf16s(bytes: &[u8], what: &str) -> Result<Vec<f32>> {
     if bytes.len() % 2 != 0 {
-        return Err(Error::decode(format!("{what}: odd byte count for bfloat16 values")));
+        return Err(Error::decode(format!(
+            "{what}: odd byte count for bfloat16 values"
+        )));
     }
-    Ok(bytes.chunks_exact(2).map(|c| from_bf16(u16::from_le_bytes([c[0], c[1]]))).collect())
+    Ok(bytes
+        .chunks_exact(2)
+        .map(|c| from_bf16(u16::from_le_bytes([c[0], c[1]])))
+        .collect())
 }
 
 #[cfg(test)]

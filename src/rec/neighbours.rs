@@ -16,8 +16,8 @@
 //! ```
 
 use crate::codec::{Reader, Writer};
-use crate::rec::compact::{bf16_round, decode_bf16s, decode_varints, encode_bf16s, encode_varints};
 use crate::error::{Error, Result};
+use crate::rec::compact::{bf16_round, decode_bf16s, decode_varints, encode_bf16s, encode_varints};
 
 /// How co-occurrence is counted (the item-kNN hyper-parameters that shape the lists).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,7 @@ impl Default for CoocConfig {
         CoocConfig {
             window: usize::MAX,
             backward_weight: 1.0,
-            top_n: 100,
+            top_n: 50,
             alpha: 0.5,
         }
     }
@@ -253,13 +253,17 @@ impl Neighbours {
         let rows = r.get_u64(what)?;
         let nnz = r.get_len(what, 1)?;
         if rows != n_items as u64 {
-            return Err(Error::decode(format!("{what}: {rows} rows for {n_items} items")));
+            return Err(Error::decode(format!(
+                "{what}: {rows} rows for {n_items} items"
+            )));
         }
         let lengths = decode_varints(r.get_bytes(what)?, n_items, what)?;
         let deltas = decode_varints(r.get_bytes(what)?, nnz, what)?;
         let weights = decode_bf16s(r.get_bytes(what)?, what)?;
         if weights.len() != nnz || lengths.iter().map(|&l| l as u64).sum::<u64>() != nnz as u64 {
-            return Err(Error::decode(format!("{what}: row lengths, neighbours and weights disagree")));
+            return Err(Error::decode(format!(
+                "{what}: row lengths, neighbours and weights disagree"
+            )));
         }
         if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
             return Err(Error::decode(format!("{what}: invalid weight")));
@@ -272,7 +276,9 @@ impl Neighbours {
             for k in at..at + len as usize {
                 j += u64::from(deltas[k]);
                 if j >= n_items as u64 {
-                    return Err(Error::decode(format!("{what}: neighbour index out of range")));
+                    return Err(Error::decode(format!(
+                        "{what}: neighbour index out of range"
+                    )));
                 }
                 row.push((j as u32, weights[k]));
             }
@@ -309,7 +315,10 @@ mod tests {
         let c = Neighbours::cooccurrence(&views(&s), 3, &CoocConfig::default()).unwrap();
         // c(0,1)=2, n0=2, n1=2 -> 1.0; c(0,2)=1, n2=1 -> 1/sqrt(2)
         assert!((c.weight(0, 1) - 1.0).abs() < 1e-6);
-        assert!((c.weight(0, 2) - 1.0 / 2f32.sqrt()).abs() < 3e-3, "bfloat16 precision");
+        assert!(
+            (c.weight(0, 2) - 1.0 / 2f32.sqrt()).abs() < 3e-3,
+            "bfloat16 precision"
+        );
         let cfg = CoocConfig {
             window: 1,
             ..CoocConfig::default()

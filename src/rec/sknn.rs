@@ -15,8 +15,8 @@
 //! ```
 
 use crate::codec::{Reader, Writer};
-use crate::rec::compact::{decode_varints, encode_varints};
 use crate::error::{Error, Result};
+use crate::rec::compact::{decode_varints, encode_varints};
 
 /// V-SKNN hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -255,7 +255,11 @@ impl SessionMemory {
     pub fn read(r: &mut Reader<'_>, n_items: usize) -> Result<Self> {
         let n_sessions = r.get_len("session count", 1)?;
         let n_clicks = r.get_len("session clicks", 1)?;
-        let lengths = decode_varints(r.get_bytes("session lengths")?, n_sessions, "session lengths")?;
+        let lengths = decode_varints(
+            r.get_bytes("session lengths")?,
+            n_sessions,
+            "session lengths",
+        )?;
         let items = decode_varints(r.get_bytes("session items")?, n_clicks, "session items")?;
         if lengths.iter().map(|&l| l as u64).sum::<u64>() != n_clicks as u64 {
             return Err(Error::decode("session lengths do not add up to the clicks"));
@@ -270,7 +274,12 @@ impl SessionMemory {
             end += l;
             offsets.push(end);
         }
-        let mut m = SessionMemory { n_items, offsets, items, ..Default::default() };
+        let mut m = SessionMemory {
+            n_items,
+            offsets,
+            items,
+            ..Default::default()
+        };
         m.build_index();
         Ok(m)
     }
@@ -282,7 +291,7 @@ mod tests {
 
     #[test]
     fn recent_items_weigh_more_and_k_limits_neighbours() {
-        let sessions = vec![vec![0, 7], vec![1, 8], vec![0, 1, 9]];
+        let sessions = [vec![0, 7], vec![1, 8], vec![0, 1, 9]];
         let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
         let m = SessionMemory::new(&views, 10).unwrap();
         let mut scratch = SknnScratch::default();
@@ -304,7 +313,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let sessions = vec![vec![0, 1], vec![1, 1, 2]];
+        let sessions = [vec![0, 1], vec![1, 1, 2]];
         let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
         let m = SessionMemory::new(&views, 3).unwrap();
         let mut w = Writer::new();

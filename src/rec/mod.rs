@@ -1,16 +1,45 @@
 //! The recommender's ranking core (issue 5): item statistics, candidate generation,
 //! features, the MLP re-ranker, on-device fine-tuning and the shippable base-model format.
 //!
-//! Two stages, chosen by measurement (see `localrec eval`):
-//! 1. **Candidates**: the union of the top items of item-kNN (co-occurrence cosine of the
-//!    recency-weighted history), the Markov chains from the last three items, session kNN,
-//!    the history itself and the most popular items.
-//! 2. **Re-ranking**: an MLP scores each (history, candidate) pair from a small feature vector
-//!    (the neighbourhood scores, their ranks among the candidates, popularity, attribute
-//!    affinity, repeat/recency of the candidate in the history, history length).
+//! Two stages, chosen by measurement (`localrec eval`, see the README of the CLI):
+//! 1. **Candidates** ([`features`]): the union of the top items of item-kNN (co-occurrence
+//!    cosine of the recency-weighted history), the Markov chains from the last three items,
+//!    session kNN, the most popular items and (browsing data) the history itself.
+//! 2. **Re-ranking** ([`pretrain`]): an MLP (22 → 64 ReLU → 32 ReLU → 1 sigmoid) scores each
+//!    (history, candidate) pair from [`FEATURE_COUNT`] features: the neighbourhood scores, their
+//!    ranks among the candidates, popularity (overall and recent), attribute affinity,
+//!    repeat/recency of the candidate in the history and the history length.
+//!
+//! Why this design rather than an id-embedding next-item model: on both real data sets the
+//! neighbourhood scores already beat the published neural models, and a re-ranker over
+//! scale-free features learns how to combine them per context (short vs long history, repeat
+//! clicks, strong vs weak transitions). It is small (about 4 k parameters: fine-tuning in the
+//! browser takes milliseconds), it transfers to a shopper it never saw, and it cleared the
+//! best baseline of the same run on both data sets (Beauty full ranking HR@10 0.108 vs
+//! item-kNN 0.083; Diginetica P@20 54 vs session kNN 50.5). The objective is BCE on the real
+//! next item against negatives sampled from the same candidate list (only candidates are
+//! ever re-ranked, so those are the informative negatives); plain weights measured as well
+//! as class-balanced ones.
+//!
+//! ```
+//! use localrec::rec::{pretrain, BaseModel, HistoryItem, ItemVocab, PretrainConfig, RankScratch};
+//! let mut vocab = ItemVocab::new();
+//! let seqs: Vec<Vec<u32>> = (0..80u32)
+//!     .map(|u| (0..5).map(|t| vocab.intern(&format!("sku{}", (u + t) % 30)).unwrap()).collect())
+//!     .collect();
+//! let views: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+//! let (model, _report) = pretrain(&views, vocab, None, &[], &PretrainConfig { epochs: 2, ..Default::default() }, &mut |_| {})?;
+//! let model = BaseModel::from_bytes(&model.to_bytes())?; // what the shop ships
+//! let history = [HistoryItem::new(model.item_index("sku4").unwrap()), HistoryItem::new(model.item_index("sku5").unwrap())];
+//! let top = model.rank(&history, 3, &mut RankScratch::default())?;
+//! assert_eq!(model.item_id(top[0].item), Some("sku6"));
+//! assert_eq!(top[0].signals.after, Some(history[1].item)); // "often bought after sku5"
+//! # Ok::<(), localrec::Error>(())
+//! ```
 //!
 //! Catalog-facing code (string ids, filters, reasons) sits on top of [`BaseModel`].
 
+pub mod compact;
 pub mod features;
 pub mod finetune;
 pub mod model;

@@ -316,8 +316,9 @@ impl BaseModel {
             .collect())
     }
 
-    /// Dense scores over all items for evaluation: candidates get the re-ranker probability,
-    /// every other item scores below all candidates, ordered by popularity.
+    /// Dense scores over all items for evaluation: candidates get the re-ranker probability;
+    /// every other item scores below all candidates (in [-2, -1]), ordered by a fixed blend of
+    /// its item-kNN and session-kNN evidence (beyond the candidate cut) and popularity.
     pub fn score_all(
         &self,
         history: &[u32],
@@ -334,7 +335,32 @@ impl BaseModel {
         let hist: Vec<HistoryItem> = history.iter().map(|&i| HistoryItem::new(i)).collect();
         self.prepare(&hist, scratch)?;
         for (o, p) in out.iter_mut().zip(self.stats.popularity_scores()) {
-            *o = -2.0 + p;
+            *o = -2.0 + 0.2 * p;
+        }
+        let sc = &scratch.score;
+        let max_knn = sc
+            .touched
+            .iter()
+            .map(|&j| sc.knn[j as usize])
+            .fold(0f32, f32::max);
+        if max_knn > 0.0 {
+            for &j in &sc.touched {
+                if let Some(o) = out.get_mut(j as usize) {
+                    *o += 0.5 * sc.knn[j as usize] / max_knn;
+                }
+            }
+        }
+        let max_sknn = sc
+            .sknn_touched
+            .iter()
+            .map(|&j| sc.sknn[j as usize])
+            .fold(0f32, f32::max);
+        if max_sknn > 0.0 {
+            for &j in &sc.sknn_touched {
+                if let Some(o) = out.get_mut(j as usize) {
+                    *o += 0.3 * sc.sknn[j as usize] / max_sknn;
+                }
+            }
         }
         for (&j, &p) in scratch.cands.items.iter().zip(&scratch.probs) {
             if let Some(o) = out.get_mut(j as usize) {
@@ -406,6 +432,37 @@ impl BaseModel {
         });
         scored.truncate(k);
         Ok(scored)
+    }
+
+    /// Bytes taken by each part of the serialised model (item ids, statistics tables, re-rankers).
+    pub fn size_report(&self) -> Vec<(&'static str, usize)> {
+        let size = |f: &dyn Fn(&mut Writer)| {
+            let mut w = Writer::new();
+            f(&mut w);
+            w.into_bytes().len()
+        };
+        let st = &self.stats;
+        vec![
+            (
+                "item ids",
+                size(&|w| self.vocab.ids().iter().for_each(|id| w.put_str(id))),
+            ),
+            ("co-occurrence", size(&|w| st.cooc.write(w))),
+            ("markov", size(&|w| st.markov.write(w))),
+            (
+                "sessions",
+                size(&|w| {
+                    if let Some(s) = &st.sessions {
+                        s.write(w)
+                    }
+                }),
+            ),
+            ("popularity", 8 * st.n_items()),
+            (
+                "re-rankers",
+                self.ranker.to_bytes().len() + self.base_ranker.to_bytes().len(),
+            ),
+        ]
     }
 
     /// Serialises the model (`codec::seal`, kind `LRBM`, version 1).

@@ -17,6 +17,7 @@
 
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
+use crate::rec::compact::{bf16_round, decode_bf16s, decode_varints, encode_bf16s, encode_varints};
 
 /// How co-occurrence is counted (the item-kNN hyper-parameters that shape the lists).
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +37,7 @@ impl Default for CoocConfig {
         CoocConfig {
             window: usize::MAX,
             backward_weight: 1.0,
-            top_n: 100,
+            top_n: 50,
             alpha: 0.5,
         }
     }
@@ -124,7 +125,8 @@ impl Neighbours {
         for row in rows {
             for (j, w) in row {
                 out.items.push(j);
-                out.weights.push(w);
+                // Stored as bfloat16 in the model file: round now so the model in memory is the shipped one.
+                out.weights.push(bf16_round(w));
             }
             let end = u32::try_from(out.items.len())
                 .map_err(|_| Error::invalid("neighbour entries", out.items.len(), "exceed u32"))?;
@@ -219,55 +221,72 @@ impl Neighbours {
         Self::from_rows(rows.into_iter())
     }
 
-    /// Serialises into a codec writer (weights as f32).
+    /// Serialises compactly: per row the length, then the neighbours in index order as
+    /// delta varints, then the weights as bfloat16 (they are stored rounded to bfloat16).
     pub fn write(&self, w: &mut Writer) {
-        w.put_u32s(&self.offsets);
-        w.put_u32s(&self.items);
-        w.put_f32s(&self.weights);
+        let mut lengths = Vec::with_capacity(self.len());
+        let mut deltas = Vec::with_capacity(self.nnz());
+        let mut weights = Vec::with_capacity(self.nnz());
+        let mut row = Vec::new();
+        for i in 0..self.len() {
+            let (items, ws) = self.row(i as u32);
+            row.clear();
+            row.extend(items.iter().copied().zip(ws.iter().copied()));
+            row.sort_unstable_by_key(|&(j, _)| j);
+            lengths.push(row.len() as u32);
+            let mut prev = 0u32;
+            for &(j, wt) in &row {
+                deltas.push(j - prev);
+                prev = j;
+                weights.push(wt);
+            }
+        }
+        w.put_len(self.len());
+        w.put_len(self.nnz());
+        w.put_bytes(&encode_varints(&lengths));
+        w.put_bytes(&encode_varints(&deltas));
+        w.put_bytes(&encode_bf16s(&weights));
     }
 
-    /// Reads what [`Neighbours::write`] wrote, validating every offset and index.
+    /// Reads what [`Neighbours::write`] wrote, validating every length and index.
     pub fn read(r: &mut Reader<'_>, n_items: usize, what: &str) -> Result<Self> {
-        let offsets = r.get_u32s(what)?;
-        let items = r.get_u32s(what)?;
-        let weights = r.get_f32s(what)?;
-        if offsets.len() != n_items + 1 || offsets.first() != Some(&0) {
+        let rows = r.get_u64(what)?;
+        let nnz = r.get_len(what, 1)?;
+        if rows != n_items as u64 {
             return Err(Error::decode(format!(
-                "{what}: {} offsets for {n_items} items",
-                offsets.len()
+                "{what}: {rows} rows for {n_items} items"
             )));
         }
-        if offsets.windows(2).any(|w| w[0] > w[1])
-            || offsets.last().copied() != Some(items.len() as u32)
-        {
+        let lengths = decode_varints(r.get_bytes(what)?, n_items, what)?;
+        let deltas = decode_varints(r.get_bytes(what)?, nnz, what)?;
+        let weights = decode_bf16s(r.get_bytes(what)?, what)?;
+        if weights.len() != nnz || lengths.iter().map(|&l| l as u64).sum::<u64>() != nnz as u64 {
             return Err(Error::decode(format!(
-                "{what}: offsets are not monotone or do not end at {}",
-                items.len()
+                "{what}: row lengths, neighbours and weights disagree"
             )));
         }
-        if items.len() != weights.len() {
-            return Err(Error::decode(format!(
-                "{what}: {} items but {} weights",
-                items.len(),
-                weights.len()
-            )));
+        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(Error::decode(format!("{what}: invalid weight")));
         }
-        if items.iter().any(|&j| j as usize >= n_items) {
-            return Err(Error::decode(format!(
-                "{what}: neighbour index out of range"
-            )));
+        let mut at = 0usize;
+        let mut rows_out = Vec::with_capacity(n_items);
+        for &len in &lengths {
+            let mut row = Vec::with_capacity(len as usize);
+            let mut j = 0u64;
+            for k in at..at + len as usize {
+                j += u64::from(deltas[k]);
+                if j >= n_items as u64 {
+                    return Err(Error::decode(format!(
+                        "{what}: neighbour index out of range"
+                    )));
+                }
+                row.push((j as u32, weights[k]));
+            }
+            at += len as usize;
+            row.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            rows_out.push(row);
         }
-        // Weights are positive by construction; a negative one would overflow similar()'s scaling.
-        if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
-            return Err(Error::decode(format!(
-                "{what}: negative or non-finite weight"
-            )));
-        }
-        Ok(Neighbours {
-            offsets,
-            items,
-            weights,
-        })
+        Self::from_rows(rows_out.into_iter())
     }
 }
 
@@ -296,7 +315,10 @@ mod tests {
         let c = Neighbours::cooccurrence(&views(&s), 3, &CoocConfig::default()).unwrap();
         // c(0,1)=2, n0=2, n1=2 -> 1.0; c(0,2)=1, n2=1 -> 1/sqrt(2)
         assert!((c.weight(0, 1) - 1.0).abs() < 1e-6);
-        assert!((c.weight(0, 2) - 1.0 / 2f32.sqrt()).abs() < 1e-6);
+        assert!(
+            (c.weight(0, 2) - 1.0 / 2f32.sqrt()).abs() < 3e-3,
+            "bfloat16 precision"
+        );
         let cfg = CoocConfig {
             window: 1,
             ..CoocConfig::default()

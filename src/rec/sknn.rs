@@ -16,6 +16,7 @@
 
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
+use crate::rec::compact::{decode_varints, encode_varints};
 
 /// V-SKNN hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,24 +242,37 @@ impl SessionMemory {
         }
     }
 
-    /// Serialises the sessions (the index is rebuilt on load).
+    /// Serialises the sessions as varints (lengths, then items; the index is rebuilt on load).
     pub fn write(&self, w: &mut Writer) {
-        w.put_u32s(&self.offsets);
-        w.put_u32s(&self.items);
+        let lengths: Vec<u32> = self.offsets.windows(2).map(|o| o[1] - o[0]).collect();
+        w.put_len(lengths.len());
+        w.put_len(self.items.len());
+        w.put_bytes(&encode_varints(&lengths));
+        w.put_bytes(&encode_varints(&self.items));
     }
 
     /// Reads what [`SessionMemory::write`] wrote, validating it.
     pub fn read(r: &mut Reader<'_>, n_items: usize) -> Result<Self> {
-        let offsets = r.get_u32s("session offsets")?;
-        let items = r.get_u32s("session items")?;
-        if offsets.first() != Some(&0)
-            || offsets.windows(2).any(|w| w[0] > w[1])
-            || offsets.last().copied() != Some(items.len() as u32)
-        {
-            return Err(Error::decode("session offsets are inconsistent"));
+        let n_sessions = r.get_len("session count", 1)?;
+        let n_clicks = r.get_len("session clicks", 1)?;
+        let lengths = decode_varints(
+            r.get_bytes("session lengths")?,
+            n_sessions,
+            "session lengths",
+        )?;
+        let items = decode_varints(r.get_bytes("session items")?, n_clicks, "session items")?;
+        if lengths.iter().map(|&l| l as u64).sum::<u64>() != n_clicks as u64 {
+            return Err(Error::decode("session lengths do not add up to the clicks"));
         }
         if items.iter().any(|&i| i as usize >= n_items) {
             return Err(Error::decode("session item out of range"));
+        }
+        let mut offsets = Vec::with_capacity(n_sessions + 1);
+        offsets.push(0u32);
+        let mut end = 0u32;
+        for l in lengths {
+            end += l;
+            offsets.push(end);
         }
         let mut m = SessionMemory {
             n_items,
@@ -277,7 +291,7 @@ mod tests {
 
     #[test]
     fn recent_items_weigh_more_and_k_limits_neighbours() {
-        let sessions = vec![vec![0, 7], vec![1, 8], vec![0, 1, 9]];
+        let sessions = [vec![0, 7], vec![1, 8], vec![0, 1, 9]];
         let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
         let m = SessionMemory::new(&views, 10).unwrap();
         let mut scratch = SknnScratch::default();
@@ -299,7 +313,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let sessions = vec![vec![0, 1], vec![1, 1, 2]];
+        let sessions = [vec![0, 1], vec![1, 1, 2]];
         let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
         let m = SessionMemory::new(&views, 3).unwrap();
         let mut w = Writer::new();

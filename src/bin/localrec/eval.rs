@@ -12,7 +12,8 @@ use localrec::eval::metrics::{
 use localrec::eval::protocol::{rank_cases, sample_negatives, Case, EvalScratch, Scorer};
 use localrec::eval::split::{hold_out_users, LeaveOneOut};
 use localrec::rec::{
-    BaseModel, Baseline, FineTuneBudget, HistoryItem, ItemVocab, RankScratch, ValidationCase,
+    BaseModel, Baseline, FineTuneBudget, HistoryItem, ItemStats, ItemVocab, RankScratch,
+    ValidationCase,
 };
 use serde_json::{json, Map, Value};
 
@@ -42,7 +43,12 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --negatives N   negatives per positive
     --epochs N      maximum epochs
     --hidden W,W    hidden layer widths (default 64,32)
-    --positive-weight W   example weight of positives (default: the negatives count)
+    --positive-weight W   example weight of positives (default 1)
+    --cooc-top N    co-occurrence neighbours kept per item (default 50)
+    --keep-sessions N     most recent sessions kept for session kNN (default all)
+    --ft-steps N, --ft-pull X, --ft-lr X   fine-tuning budget/settings (new-shoppers)
+    --ft-validate   new-shoppers: score the held-out users' second-to-last item instead (for tuning)
+    --candidates N  candidates taken from item-kNN and from session-kNN each (default 150)
 ";
 
 struct Outcome {
@@ -128,8 +134,23 @@ fn evaluate_all(
     Ok(out)
 }
 
-fn baselines<'a>(model: &'a BaseModel, with_sknn: bool) -> Vec<(String, Scorer<'a>)> {
-    let s = model.stats();
+/// Statistics for the baselines: the model's settings without its download-size pruning
+/// (every co-occurrence neighbour and transition kept), so the bar is not weakened.
+fn baseline_stats(model: &BaseModel, sequences: &[&[u32]], log: &Log) -> Result<ItemStats, String> {
+    let mut cfg = model.stats().config.clone();
+    cfg.cooc.top_n = usize::MAX;
+    cfg.markov_top_n = usize::MAX;
+    let stats =
+        ItemStats::build(sequences, model.item_count(), &[], &cfg).map_err(|e| e.to_string())?;
+    log.line(&format!(
+        "baseline statistics (unpruned): {} co-occurrence entries, {} transitions",
+        stats.cooc.nnz(),
+        stats.markov.nnz()
+    ));
+    Ok(stats)
+}
+
+fn baselines(s: &ItemStats, with_sknn: bool) -> Vec<(String, Scorer<'_>)> {
     let mut v = vec![
         (
             "popularity".to_string(),
@@ -165,14 +186,33 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         "--seed",
         "--threads",
         "--max-cases",
+        "--ft-steps",
+        "--ft-pull",
+        "--ft-lr",
     ];
     options.extend(Knobs::OPTIONS);
-    let a = Args::parse(args, &options, &["--json"])?;
+    let a = Args::parse(args, &options, &["--json", "--ft-validate"])?;
     let knobs = Knobs::from_args(&a)?;
     let max_cases: usize = a.number("--max-cases", usize::MAX)?;
+    let ft_steps = a
+        .get("--ft-steps")
+        .map(|_| a.number("--ft-steps", 0usize))
+        .transpose()?;
+    let ft_pull = a
+        .get("--ft-pull")
+        .map(|_| a.number("--ft-pull", 0f32))
+        .transpose()?;
+    let ft_lr = a
+        .get("--ft-lr")
+        .map(|_| a.number("--ft-lr", 0f32))
+        .transpose()?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
     let ctx = Ctx {
+        ft_steps,
+        ft_pull,
+        ft_lr,
+        ft_validate: a.has("--ft-validate"),
         seed,
         threads,
         knobs,
@@ -287,6 +327,12 @@ struct Ctx {
     threads: usize,
     knobs: Knobs,
     max_cases: usize,
+    /// Fine-tuning overrides (new-shoppers): steps, pull, learning rate.
+    ft_steps: Option<usize>,
+    ft_pull: Option<f32>,
+    ft_lr: Option<f32>,
+    /// new-shoppers: rank the held-out users' second-to-last item (for choosing fine-tuning settings).
+    ft_validate: bool,
 }
 
 impl Ctx {
@@ -372,7 +418,8 @@ fn leave_one_out(
         })
         .collect();
     let cases = ctx.limit(cases);
-    let mut scorers = baselines(&model, true);
+    let full_stats = baseline_stats(&model, &loo.train_valid_sequences(), log)?;
+    let mut scorers = baselines(&full_stats, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, true, threads, log)?;
     let mut extra = Map::new();
@@ -432,15 +479,21 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         .iter()
         .map(|&u| {
             let s = &loaded.sequences[u];
+            let end = if ctx.ft_validate {
+                s.len() - 1
+            } else {
+                s.len()
+            };
             Case {
-                input: &s[..s.len() - 1],
-                target: s[s.len() - 1],
+                input: &s[..end - 1],
+                target: s[end - 1],
                 negatives: None,
             }
         })
         .collect();
     let cases = ctx.limit(cases);
-    let mut models = evaluate_all(&baselines(&model, true), &cases, true, threads, log)?;
+    let full_stats = baseline_stats(&model, &kept_seqs, log)?;
+    let mut models = evaluate_all(&baselines(&full_stats, true), &cases, true, threads, log)?;
     // The on-device path, per shopper: base model alone, base + fine-tuning, local history alone.
     let clock_start = Instant::now();
     let clock = move || clock_start.elapsed().as_secs_f64() * 1000.0;
@@ -476,10 +529,19 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
                                 .map_err(|e| e.to_string())?,
                         );
                         for from_scratch in [false, true] {
-                            let budget = FineTuneBudget {
+                            let mut budget = FineTuneBudget {
                                 from_scratch,
                                 ..FineTuneBudget::new(clock)
                             };
+                            if let Some(v) = ctx.ft_steps {
+                                budget.max_steps = v;
+                            }
+                            if let Some(v) = ctx.ft_pull {
+                                budget.pull = v;
+                            }
+                            if let Some(v) = ctx.ft_lr {
+                                budget.learning_rate = v;
+                            }
                             let r = local
                                 .fine_tune(&history, &budget)
                                 .map_err(|e| e.to_string())?;
@@ -593,7 +655,8 @@ fn sessions(train_path: &str, test_path: &str, ctx: &Ctx, log: &Log) -> Result<R
             })
             .collect(),
     );
-    let mut scorers = baselines(&model, true);
+    let full_stats = baseline_stats(&model, &views, log)?;
+    let mut scorers = baselines(&full_stats, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, false, threads, log)?;
     let mut extra = Map::new();

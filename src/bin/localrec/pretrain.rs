@@ -126,15 +126,21 @@ pub struct Knobs {
     pub epochs: Option<usize>,
     pub hidden: Option<Vec<usize>>,
     pub positive_weight: Option<f32>,
+    pub cooc_top: Option<usize>,
+    pub keep_sessions: Option<usize>,
+    pub candidates: Option<usize>,
 }
 
 impl Knobs {
-    pub const OPTIONS: [&'static str; 5] = [
+    pub const OPTIONS: [&'static str; 8] = [
         "--pairs",
         "--negatives",
         "--epochs",
         "--hidden",
         "--positive-weight",
+        "--cooc-top",
+        "--keep-sessions",
+        "--candidates",
     ];
 
     pub fn from_args(a: &Args) -> Result<Knobs, String> {
@@ -171,6 +177,9 @@ impl Knobs {
             epochs: opt("--epochs")?,
             hidden,
             positive_weight,
+            cooc_top: opt("--cooc-top")?,
+            keep_sessions: opt("--keep-sessions")?,
+            candidates: opt("--candidates")?,
         })
     }
 
@@ -184,8 +193,18 @@ impl Knobs {
         if let Some(v) = self.epochs {
             cfg.epochs = v;
         }
+        if let Some(v) = self.cooc_top {
+            cfg.stats.cooc.top_n = v;
+        }
+        if let Some(v) = self.keep_sessions {
+            cfg.stats.keep_sessions = v;
+        }
+        if let Some(v) = self.candidates {
+            cfg.candidates.from_knn = v;
+            cfg.candidates.from_sknn = v;
+        }
         if let Some(v) = self.positive_weight {
-            cfg.positive_weight = Some(v);
+            cfg.positive_weight = v;
         }
         if let Some(v) = &self.hidden {
             cfg.hidden = v.clone();
@@ -301,6 +320,12 @@ pub fn train_model(
         report.mean_candidates,
         report.best_epoch + 1
     ));
+    let parts: Vec<String> = model
+        .size_report()
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    log.line(&format!("model bytes by part: {}", parts.join(", ")));
     Ok((model, report))
 }
 

@@ -117,7 +117,7 @@ impl<'a> Context<'a> {
         let p = self.profile;
         x[0] = p.token_affinity(&it.tokens) as f32;
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
-        x[2] = p.category_affinity(it.category().as_deref()) as f32;
+        x[2] = p.category_affinity(it.category_str()) as f32;
         x[3] = p.brand_affinity(it.brand.as_deref()) as f32;
         x[4] = (p.strength(item) / 3.0).tanh() as f32;
         x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;

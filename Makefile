@@ -19,13 +19,13 @@ build: setup build-web
 build-web:
 	wasm-pack build --release --target web --out-dir pkg
 	wasm-opt $(WASM_OPT_FLAGS) pkg/localrec_bg.wasm -o pkg/localrec_bg.wasm
-	cp js/*.js pkg/
+	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg/
 	python3 scripts/merge_pkg_json.py pkg/package.json pkg.json
 
 build-bundler:
 	wasm-pack build --release --target bundler --out-dir pkg-bundler
 	wasm-opt $(WASM_OPT_FLAGS) pkg-bundler/localrec_bg.wasm -o pkg-bundler/localrec_bg.wasm
-	cp js/*.js pkg-bundler/
+	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg-bundler/
 	python3 scripts/merge_pkg_json.py pkg-bundler/package.json pkg.json
 
 ## npm tarball of the web build.

@@ -265,3 +265,46 @@ fn determinism_in_the_browser_matches_native_shape() {
     };
     assert_eq!(run(), run());
 }
+
+/// A 50,000-item catalog: loads, tracks, trains and ranks within the memory
+/// budget (wasm memory well under 50 MB). Times are printed, not asserted.
+#[wasm_bindgen_test]
+fn fifty_thousand_items_fit_the_memory_budget() {
+    let items = Array::new();
+    for i in 0..50_000u32 {
+        items.push(&obj(&[
+            ("id", format!("sku-{i}").into()),
+            ("title", format!("Product {i}").into()),
+            ("category", format!("Dept{} > Cat{}", i % 12, i % 97).into()),
+            ("brand", format!("Brand{}", i % 300).into()),
+            ("price", (5.0 + (i % 200) as f64).into()),
+            ("rating", (3.0 + (i % 5) as f64 * 0.4).into()),
+        ]));
+    }
+    let now = || js_sys::Date::now();
+    let t0 = now();
+    let mut core = LocalRecCore::new(obj(&[("seed", 1.into())])).unwrap();
+    core.load_catalog(items.into()).unwrap();
+    let t_load = now() - t0;
+    let events = Array::new();
+    for i in 0..200u32 {
+        events.push(&obj(&[
+            ("itemId", format!("sku-{}", (i * 97) % 50_000).into()),
+            ("kind", "view".into()),
+            ("timestamp", (1.7e12 + i as f64 * 30_000.0).into()),
+        ]));
+    }
+    core.track_many(events.into(), JsValue::UNDEFINED).unwrap();
+    core.train_start(obj(&[("epochs", 1.into())])).unwrap();
+    core.train_chunk(JsValue::from(50.0)).unwrap();
+    let t1 = now();
+    let recs = core.recommend(obj(&[("k", 20.into())])).unwrap();
+    let t_rank = now() - t1;
+    let n = Array::from(&Reflect::get(&recs, &"items".into()).unwrap()).length();
+    assert_eq!(n, 20);
+    let mem = wasm_memory_bytes();
+    web_sys::console::log_1(
+        &format!("50k catalog (debug build): load {t_load:.0} ms, recommend {t_rank:.0} ms, wasm memory {:.1} MB", mem / 1048576.0).into(),
+    );
+    assert!(mem < 50.0 * 1024.0 * 1024.0, "wasm memory {mem} bytes");
+}

@@ -113,3 +113,62 @@ impl BaseStats {
         self.popularity.iter().any(|&p| p > 0.0)
     }
 }
+
+/// The shop's base model ([`crate::rec::BaseModel`]) linked to the loaded
+/// catalog: index maps both ways, the aligned statistics, and an identity
+/// of the blob so a fine-tuned re-ranker is only restored onto the base it
+/// was tuned from.
+#[derive(Debug, Clone)]
+pub struct BaseLink {
+    pub model: crate::rec::BaseModel,
+    /// Catalog index → model index.
+    pub to_model: Vec<Option<u32>>,
+    /// Model index → catalog index.
+    pub to_catalog: Vec<Option<u32>>,
+    pub stats: BaseStats,
+    /// FNV-1a 64 of the base model blob.
+    pub fingerprint: u64,
+    /// The re-ranker was fine-tuned on this device.
+    pub tuned: bool,
+}
+
+impl BaseLink {
+    /// Decodes a base model blob and links it to the catalog ids. Fails when
+    /// the blob is corrupt or the model was built for another catalog.
+    pub fn new(bytes: &[u8], catalog_ids: &[String]) -> Result<BaseLink> {
+        let model = crate::rec::BaseModel::from_bytes(bytes)?;
+        let n = model.item_count();
+        let stats_src = model.stats();
+        let neighbours: Vec<Vec<(u32, f32)>> = (0..n as u32)
+            .map(|i| {
+                let (items, weights) = stats_src.cooc.row(i);
+                items.iter().copied().zip(weights.iter().copied()).collect()
+            })
+            .collect();
+        let stats = BaseStats::align(
+            catalog_ids,
+            |id| model.item_index(id),
+            &stats_src.popularity,
+            &neighbours,
+        )?;
+        let mut to_model = vec![None; catalog_ids.len()];
+        let mut to_catalog = vec![None; n];
+        for (ci, id) in catalog_ids.iter().enumerate() {
+            if let Some(mi) = model.item_index(id) {
+                to_model[ci] = Some(mi);
+                if let Some(slot) = to_catalog.get_mut(mi as usize) {
+                    *slot = Some(ci as u32);
+                }
+            }
+        }
+        let fingerprint = super::catalog::fnv1a64(0xCBF2_9CE4_8422_2325, bytes);
+        Ok(BaseLink {
+            model,
+            to_model,
+            to_catalog,
+            stats,
+            fingerprint,
+            tuned: false,
+        })
+    }
+}

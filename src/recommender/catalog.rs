@@ -39,16 +39,18 @@ pub struct Item {
     pub rating: Option<f64>,
     /// Sorted, deduplicated attribute tokens.
     pub tokens: Vec<u32>,
+    /// The cleaned path joined with " > " (kept: ranking looks it up per candidate).
+    pub category_key: Option<String>,
 }
 
 impl Item {
-    /// The full category path as the shop wrote it (`"Shoes > Running"`), if any.
+    /// The full category path (`"Shoes > Running"`), if any.
     pub fn category(&self) -> Option<String> {
-        if self.category_path.is_empty() {
-            None
-        } else {
-            Some(self.category_path.join(" > "))
-        }
+        self.category_key.clone()
+    }
+    /// The full category path without copying it.
+    pub fn category_str(&self) -> Option<&str> {
+        self.category_key.as_deref()
     }
 }
 
@@ -219,7 +221,9 @@ impl ItemTable {
             table.fingerprint = fnv1a64(table.fingerprint, id.as_bytes());
             table.fingerprint = fnv1a64(table.fingerprint, &[0]);
             table.by_id.insert(id.clone(), table.items.len() as u32);
+            let category_key = (!category_path.is_empty()).then(|| category_path.join(" > "));
             table.items.push(Item {
+                category_key,
                 id,
                 title,
                 category_path,

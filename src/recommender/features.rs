@@ -17,6 +17,7 @@
 //! | 9 | price closeness to the profile's price level | [0, 1] |
 //! | 10 | already purchased | {0, 1} |
 //! | 11 | in cart | {0, 1} |
+//! | 12 | the base model's re-ranker probability (its candidates only) | [0, 1) |
 //!
 //! The prior is a fixed linear score over these: it makes cold start
 //! (popularity, rating, catalog order) and the first events (affinity terms)
@@ -35,10 +36,11 @@ use super::profile::Profile;
 use std::collections::BTreeMap;
 
 /// Length of a feature vector.
-pub const FEATURES: usize = 12;
+pub const FEATURES: usize = 13;
 /// Weights of the prior score (see the module table).
-pub const PRIOR_WEIGHTS: [f32; FEATURES] =
-    [2.0, 1.5, 1.0, 0.7, 0.5, 1.0, 1.0, 3.0, 0.3, 0.3, -1.0, -0.5];
+pub const PRIOR_WEIGHTS: [f32; FEATURES] = [
+    2.0, 1.5, 1.0, 0.7, 0.5, 1.0, 1.0, 3.0, 0.3, 0.3, -1.0, -0.5, 3.0,
+];
 
 /// The fixed prior score of a feature vector.
 pub fn prior_score(x: &[f32; FEATURES]) -> f32 {
@@ -56,6 +58,8 @@ pub struct Context<'a> {
     base_co: BTreeMap<u32, f64>,
     base: Option<&'a BaseStats>,
     mean_log_price: Option<f64>,
+    /// The base model's re-ranker probabilities by catalog index (empty without one).
+    ranker: BTreeMap<u32, f32>,
 }
 
 impl<'a> Context<'a> {
@@ -89,7 +93,19 @@ impl<'a> Context<'a> {
             base_co,
             base,
             mean_log_price: profile.mean_log_price(),
+            ranker: BTreeMap::new(),
         }
+    }
+
+    /// Adds the base model's re-ranker probabilities (catalog index → probability).
+    pub fn with_ranker_scores(mut self, scores: BTreeMap<u32, f32>) -> Self {
+        self.ranker = scores;
+        self
+    }
+
+    /// The base re-ranker's probability for an item (0 when not a candidate).
+    pub fn ranker_score(&self, item: u32) -> f32 {
+        self.ranker.get(&item).copied().unwrap_or(0.0)
     }
 
     /// The feature vector of candidate `item`.
@@ -101,7 +117,7 @@ impl<'a> Context<'a> {
         let p = self.profile;
         x[0] = p.token_affinity(&it.tokens) as f32;
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
-        x[2] = p.category_affinity(it.category().as_deref()) as f32;
+        x[2] = p.category_affinity(it.category_str()) as f32;
         x[3] = p.brand_affinity(it.brand.as_deref()) as f32;
         x[4] = (p.strength(item) / 3.0).tanh() as f32;
         x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
@@ -115,6 +131,7 @@ impl<'a> Context<'a> {
         }
         x[10] = p.purchased(item) as u8 as f32;
         x[11] = p.in_cart(item) as u8 as f32;
+        x[12] = self.ranker_score(item).clamp(0.0, 1.0);
         for v in &mut x {
             if !v.is_finite() {
                 *v = 0.0;

@@ -36,7 +36,7 @@ pub mod options;
 pub mod profile;
 pub mod train;
 
-pub use base::BaseStats;
+pub use base::{BaseLink, BaseStats};
 pub use catalog::{CatalogReport, ItemTable, Rejection};
 pub use config::{FineTuneConfig, KindWeights, RecommenderConfig};
 pub use events::{EventLog, ImportReport, StoredEvent};
@@ -101,6 +101,9 @@ pub struct Recommender {
     seed: u64,
     table: Option<ItemTable>,
     base: Option<BaseStats>,
+    link: Option<BaseLink>,
+    /// The base re-ranker still has to be fine-tuned in the current run.
+    base_tune_pending: bool,
     log: EventLog,
     profile: Profile,
     head: Option<Head>,
@@ -138,6 +141,8 @@ impl Recommender {
             config,
             table: None,
             base: None,
+            link: None,
+            base_tune_pending: false,
             head: None,
             run: None,
             runs: 0,
@@ -165,6 +170,7 @@ impl Recommender {
         let same = self.table.as_ref().map(|t| t.fingerprint()) == Some(table.fingerprint());
         if !same {
             self.base = None;
+            self.link = None;
             self.head = None;
             self.run = None;
         }
@@ -184,15 +190,92 @@ impl Recommender {
         Ok(())
     }
 
-    /// Loads the shop's base model blob. This build does not yet read the
-    /// ranking core's format (`rec::BaseModel`); it fails with a clear error
-    /// and the recommender keeps working from the catalog and local history.
+    /// Loads the shop's base model blob (`rec::BaseModel`, made by
+    /// `localrec pretrain`): its popularity and co-occurrence become the
+    /// cold-start prior and cross features, its MLP re-ranker scores the
+    /// candidates (feature 12) and is fine-tuned by `train`. A corrupt blob or
+    /// one built for another catalog (fewer than half of the items known) is
+    /// rejected with a clear error and the recommender keeps what it had
+    /// (without a base model: cold start from the catalog and local history).
     pub fn load_base_model(&mut self, bytes: &[u8]) -> Result<BaseReport> {
-        self.table()?;
-        let _ = bytes;
-        Err(Error::decode(
-            "base models are not supported by this build yet (rec::BaseModel pending); using cold start",
-        ))
+        let table = self.table()?;
+        let ids: Vec<String> = table.items().iter().map(|i| i.id.clone()).collect();
+        let link = BaseLink::new(bytes, &ids)?;
+        let report = BaseReport {
+            model_items: link.model.item_count(),
+            known_catalog_items: link.stats.known_items,
+        };
+        self.link = Some(link);
+        Ok(report)
+    }
+
+    fn base_stats(&self) -> Option<&BaseStats> {
+        self.link.as_ref().map(|l| &l.stats).or(self.base.as_ref())
+    }
+
+    /// The base history of the shopper in model indices: the last 50 events
+    /// (time order) whose items the base model knows, weighted by kind.
+    fn base_history(&self, events: &[(u32, EventKind, f64)]) -> Vec<crate::rec::HistoryItem> {
+        let Some(link) = &self.link else {
+            return Vec::new();
+        };
+        let k = &self.config.kind_weights;
+        let start = events.len().saturating_sub(50);
+        events[start..]
+            .iter()
+            .filter_map(|&(ci, kind, ts)| {
+                let w = match kind {
+                    EventKind::View => k.view,
+                    EventKind::Click => k.click,
+                    EventKind::AddToCart => k.add_to_cart,
+                    EventKind::Purchase => k.purchase,
+                    EventKind::RemoveFromCart | EventKind::Search => return None,
+                };
+                let mi = link.to_model.get(ci as usize).copied().flatten()?;
+                (w > 0.0 && w.is_finite()).then_some(crate::rec::HistoryItem {
+                    item: mi,
+                    weight: w as f32,
+                    ts_ms: ts,
+                })
+            })
+            .collect()
+    }
+
+    /// The base re-ranker's probabilities for its top candidates given the
+    /// events (catalog indices). Empty without a base model or on error.
+    fn ranker_scores(&self, events: &[(u32, EventKind, f64)]) -> BTreeMap<u32, f32> {
+        let Some(link) = &self.link else {
+            return BTreeMap::new();
+        };
+        let history = self.base_history(events);
+        let mut scratch = crate::rec::RankScratch::default();
+        let ranked = link
+            .model
+            .rank(&history, 300, &mut scratch)
+            .unwrap_or_default();
+        ranked
+            .into_iter()
+            .filter(|s| s.score.is_finite())
+            .filter_map(|s| {
+                link.to_catalog
+                    .get(s.item as usize)
+                    .copied()
+                    .flatten()
+                    .map(|c| (c, s.score))
+            })
+            .collect()
+    }
+
+    /// The logged events as (catalog index, kind, time), known items only.
+    fn indexed_events(&self) -> Vec<(u32, EventKind, f64)> {
+        let Some(table) = &self.table else {
+            return Vec::new();
+        };
+        self.log
+            .events()
+            .iter()
+            .filter_map(|e| table.index_of(&e.item).map(|i| (i, e.kind, e.ts_ms)))
+            .collect()
     }
 
     fn rebuild_profile(&mut self) {
@@ -313,18 +396,29 @@ impl Recommender {
         self.head_mut()?;
         self.runs += 1;
         let seed = mix(self.seed ^ self.runs);
-        let (Some(table), Some(head)) = (self.table.as_ref(), self.head.as_mut()) else {
-            return Err(Error::Training("no catalog or model".into()));
+        let ranker = |prefix: &[(u32, EventKind, f64)]| self.ranker_scores(prefix);
+        let ranker: Option<&train::RankerFn<'_>> = if self.link.is_some() {
+            Some(&ranker)
+        } else {
+            None
         };
+        let mut head = self
+            .head
+            .clone()
+            .ok_or_else(|| Error::Training("no model".into()))?;
+        let table = self.table()?;
         let run = TrainingRun::start(
             table,
             &self.config,
-            self.base.as_ref(),
+            self.base_stats(),
+            ranker,
             self.log.events(),
-            head,
+            &mut head,
             budget,
             seed,
         );
+        self.head = Some(head);
+        self.base_tune_pending = self.link.is_some() && !run.progress().done;
         let progress = run.progress().clone();
         self.run = Some(run);
         Ok(progress)
@@ -333,6 +427,13 @@ impl Recommender {
     /// Runs the current training run for up to `max_ms` (measured with
     /// `clock`, in ms). Fails naming `train` when no run was started.
     pub fn train_chunk(&mut self, max_ms: f64, clock: &dyn Fn() -> f64) -> Result<TrainProgress> {
+        if self.run.is_some() && self.base_tune_pending {
+            // First chunk of a run with a base model: fine-tune its re-ranker (one call,
+            // restarting from the pretrained weights, within half the run's time budget,
+            // at most 250 ms), then the local head in the following chunks.
+            self.base_tune_pending = false;
+            return self.tune_base(max_ms, clock);
+        }
         let (Some(run), Some(head)) = (self.run.as_mut(), self.head.as_mut()) else {
             return Err(Error::invalid(
                 "train",
@@ -347,11 +448,48 @@ impl Recommender {
         result
     }
 
+    fn tune_base(&mut self, max_ms: f64, clock: &dyn Fn() -> f64) -> Result<TrainProgress> {
+        crate::error::check_finite("maxMs", max_ms)?;
+        let events = self.indexed_events();
+        let history = self.base_history(&events);
+        let ft = &self.config.fine_tune;
+        let budget_ms = (ft.max_ms / 2.0).min(250.0);
+        let seed = mix(self.seed ^ self.runs ^ 0xBA5E);
+        let budget = crate::rec::FineTuneBudget {
+            max_steps: ft.max_steps,
+            max_ms: budget_ms,
+            now_ms: clock,
+            negatives: ft.negatives.max(1),
+            pull: ft.pull as f32,
+            learning_rate: 1e-3,
+            batch_size: ft.batch_size,
+            seed,
+            from_scratch: false,
+        };
+        let Some(link) = self.link.as_mut() else {
+            return Err(Error::Training("no base model".into()));
+        };
+        let report = link.model.fine_tune(&history, &budget)?;
+        link.tuned = report.steps > 0;
+        if let Some(run) = self.run.as_mut() {
+            run.set_base_steps(report.steps);
+        }
+        let mut progress = self
+            .run
+            .as_ref()
+            .map(|r| r.progress().clone())
+            .unwrap_or_default();
+        progress.loss = report.loss.map_or(0.0, |l| l as f64);
+        Ok(progress)
+    }
+
     /// Recommendations for the shopper. See [`RecommendOptions`].
     pub fn recommend(&self, opts: &RecommendOptions) -> Result<Recommendations> {
         let table = self.table()?;
         opts.validate(table.len())?;
-        let ctx = Context::new(table, &self.profile, self.base.as_ref());
+        let events = self.indexed_events();
+        let ctx = Context::new(table, &self.profile, self.base_stats())
+            .with_ranker_scores(self.ranker_scores(&events));
         let paths = opts.filters.category_paths();
         let excluded: BTreeSet<u32> = opts
             .filters
@@ -432,7 +570,7 @@ impl Recommender {
         let title_of = |j: u32| table.get(j).map_or(String::new(), |t| t.title.clone());
         let id_of = |j: u32| table.get(j).map(|t| t.id.clone());
         let hist = w[0] * x[0] + w[1] * x[1] + w[3] * x[3];
-        let co = w[5] * x[5] + w[7] * x[7];
+        let co = w[5] * x[5] + w[7] * x[7] + w[12] * x[12];
         let cat = w[2] * x[2];
         let make = |kind, reason: String, about: Option<u32>| Recommendation {
             item_id: id_of(i).unwrap_or_default(),
@@ -512,7 +650,7 @@ impl Recommender {
             .filter_map(|id| table.index_of(id.trim()))
             .collect();
         let local = self.profile.co_occurring(q);
-        let base_n: &[(u32, f32)] = self.base.as_ref().map_or(&[], |b| b.neighbours(q));
+        let base_n: &[(u32, f32)] = self.base_stats().map_or(&[], |b| b.neighbours(q));
         let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
         for (i, it) in table.items().iter().enumerate() {
             let i = i as u32;
@@ -535,7 +673,7 @@ impl Recommender {
                 .map_or(0.0, |n| (n / 2.0).tanh() as f32);
             let s = attr + bco + 0.5 * lco;
             if s > 0.0 && s.is_finite() {
-                let pop = self.base.as_ref().map_or(0.0, |b| b.popularity(i));
+                let pop = self.base_stats().map_or(0.0, |b| b.popularity(i));
                 scored.push((s + 0.01 * pop, i, attr, bco.max(lco)));
             }
         }
@@ -599,6 +737,15 @@ impl Recommender {
         w.put_u64(table.fingerprint());
         w.put_len(features::FEATURES);
         head.write(&mut w);
+        // The base model's fine-tuned re-ranker, tied to that base model's blob.
+        match self.link.as_ref().filter(|l| l.tuned) {
+            Some(link) => {
+                w.put_bool(true);
+                w.put_u64(link.fingerprint);
+                w.put_bytes(&link.model.ranker().to_bytes());
+            }
+            None => w.put_bool(false),
+        }
         Ok(seal(MODEL_KIND, MODEL_VERSION, &w.into_bytes()))
     }
 
@@ -625,6 +772,13 @@ impl Recommender {
             return Err(Error::shape("model features", features::FEATURES, nf));
         }
         let head = Head::read(&mut r)?;
+        let base_ranker = if r.get_bool("model.hasBaseRanker")? {
+            let fp = r.get_u64("model.baseFingerprint")?;
+            let mlp = crate::nn::Mlp::from_bytes(r.get_bytes("model.baseRanker")?)?;
+            Some((fp, mlp))
+        } else {
+            None
+        };
         r.finish()?;
         if head.input_dim() != features::FEATURES {
             return Err(Error::shape(
@@ -633,11 +787,23 @@ impl Recommender {
                 head.input_dim(),
             ));
         }
-        let report = ModelReport {
+        let mut report = ModelReport {
             params: head.param_count(),
             trained_steps: head.steps,
             hidden: head.hidden(),
+            base_ranker: "none".into(),
         };
+        if let Some((fp, mlp)) = base_ranker {
+            report.base_ranker = match self.link.as_mut() {
+                Some(link) if link.fingerprint == fp => {
+                    link.model.set_ranker(mlp)?;
+                    link.tuned = true;
+                    "restored".into()
+                }
+                Some(_) => "skipped: tuned from another base model".into(),
+                None => "skipped: no base model loaded".into(),
+            };
+        }
         self.head = Some(head);
         self.run = None;
         Ok(report)
@@ -683,8 +849,8 @@ impl Recommender {
             first_event_ms: events.first().map(|e| e.ts_ms),
             last_event_ms: events.last().map(|e| e.ts_ms),
             catalog_items: self.table.as_ref().map_or(0, |t| t.len()),
-            base_model: self.base.is_some(),
-            base_model_known_items: self.base.as_ref().map_or(0, |b| b.known_items),
+            base_model: self.base_stats().is_some(),
+            base_model_known_items: self.base_stats().map_or(0, |b| b.known_items),
             fine_tuned: self.head.as_ref().is_some_and(|h| h.steps > 0),
             trained_steps: self.head.as_ref().map_or(0, |h| h.steps),
             model_params: self.head.as_ref().map_or(0, |h| h.param_count()),
@@ -700,6 +866,11 @@ impl Recommender {
         self.profile = Profile::new(&self.config);
         self.head = None;
         self.run = None;
+        self.base_tune_pending = false;
+        if let Some(link) = self.link.as_mut() {
+            link.model.reset_ranker();
+            link.tuned = false;
+        }
     }
 }
 
@@ -710,6 +881,9 @@ pub struct ModelReport {
     pub params: usize,
     pub trained_steps: u64,
     pub hidden: Vec<usize>,
+    /// The base model's fine-tuned re-ranker: "none" (not in the blob),
+    /// "restored", or "skipped: …" (another or no base model loaded).
+    pub base_ranker: String,
 }
 
 /// What `load_base_model` loaded.

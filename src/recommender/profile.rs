@@ -182,8 +182,8 @@ impl Profile {
             *self.token_aff.entry(t).or_insert(0.0) += token_w;
         }
         self.token_total += w.abs() * (it.tokens.len().max(1) as f64).sqrt();
-        if let Some(cat) = it.category() {
-            *self.category_aff.entry(cat).or_insert(0.0) += w;
+        if let Some(cat) = it.category_str() {
+            *self.category_aff.entry(cat.to_string()).or_insert(0.0) += w;
             self.category_total += w.abs();
         }
         if let Some(b) = &it.brand {

@@ -700,3 +700,144 @@ fn base_statistics_give_popularity_and_bought_together() {
     let foreign = BaseStats::align(&ids, |_| None, &pop, &nb);
     assert!(foreign.unwrap_err().to_string().contains("another catalog"));
 }
+
+/// A base model pretrained in-process on shoppers who buy an Asics running
+/// shoe and then a Bosch garden tool (a cross-category pattern the catalog
+/// attributes cannot show).
+fn base_model_bytes(ids: &[String]) -> Vec<u8> {
+    use crate::rec::{pretrain, ItemVocab, PretrainConfig};
+    let vocab = ItemVocab::from_ids(ids.to_vec()).unwrap();
+    let idx = |s: &str| vocab.index(s).unwrap();
+    let mut rng = Rng::new(3);
+    let mut seqs: Vec<Vec<u32>> = Vec::new();
+    for _ in 0..300 {
+        let mut s = Vec::new();
+        for _ in 0..4 {
+            s.push(idx(&format!("0-0-{}", rng.below(5))));
+            s.push(idx(&format!("3-3-{}", rng.below(5))));
+        }
+        seqs.push(s);
+        // Background shoppers of other categories.
+        seqs.push(
+            (0..6)
+                .map(|_| {
+                    idx(&format!(
+                        "{}-{}-{}",
+                        1 + rng.below(2),
+                        rng.below(4),
+                        rng.below(5)
+                    ))
+                })
+                .collect(),
+        );
+    }
+    let refs: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+    let cfg = PretrainConfig {
+        epochs: 2,
+        hidden: vec![8],
+        ..PretrainConfig::default()
+    };
+    let (model, _) = pretrain(&refs, vocab, None, &[], &cfg, &mut |_| {}).unwrap();
+    model.to_bytes()
+}
+
+#[test]
+fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
+    let mut r = rec(21);
+    let ids: Vec<String> = r
+        .table()
+        .unwrap()
+        .items()
+        .iter()
+        .map(|i| i.id.clone())
+        .collect();
+    let bytes = base_model_bytes(&ids);
+    let rep = r.load_base_model(&bytes).unwrap();
+    assert_eq!((rep.model_items, rep.known_catalog_items), (80, 80));
+    let cold = top(&r, 5);
+    assert!(
+        cold.items
+            .iter()
+            .all(|x| x.reason_kind == ReasonKind::Popular),
+        "{cold:?}"
+    );
+    r.track(vec![ev("0-0-1", "view", 0.0)], T0).unwrap();
+    let warm = top(&r, 15);
+    let tools: Vec<&Recommendation> = warm
+        .items
+        .iter()
+        .filter(|x| x.item_id.starts_with("3-3-"))
+        .collect();
+    assert!(
+        !tools.is_empty(),
+        "the bought-together tools are listed: {:?}",
+        ids_of(&warm)
+    );
+    assert!(tools
+        .iter()
+        .any(|x| x.reason_kind == ReasonKind::BoughtTogether
+            && x.reason_item_id.as_deref() == Some("0-0-1")));
+    r.track(
+        (1..12)
+            .map(|i| ev(&format!("0-0-{}", i % 5), "view", i as f64))
+            .collect(),
+        T0 + 20.0 * MIN,
+    )
+    .unwrap();
+    let p = train_all(&mut r, &TrainOptions::default());
+    assert!(p.base_steps > 0 && p.done, "{p:?}");
+    // Export / import restores both the head and the tuned base re-ranker.
+    let model = r.export_model().unwrap();
+    let events = r.export_events(false);
+    let mut again = rec(22);
+    again.load_base_model(&bytes).unwrap();
+    again.import_events(&events).unwrap();
+    assert_eq!(again.import_model(&model).unwrap().base_ranker, "restored");
+    assert_eq!(top(&again, 10), top(&r, 10));
+    let mut no_base = rec(23);
+    assert!(no_base
+        .import_model(&model)
+        .unwrap()
+        .base_ranker
+        .starts_with("skipped"));
+    // Corrupt, truncated and foreign base models are rejected; the instance keeps working.
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 2] ^= 4;
+    let mut fresh = rec(24);
+    assert!(fresh
+        .load_base_model(&flipped)
+        .unwrap_err()
+        .to_string()
+        .contains("checksum"));
+    assert!(fresh.load_base_model(&bytes[..100]).is_err());
+    let mut other = Recommender::new(RecommenderConfig::default()).unwrap();
+    other
+        .load_catalog(
+            (0..10)
+                .map(|i| CatalogItem {
+                    id: format!("x{i}"),
+                    ..Default::default()
+                })
+                .collect(),
+        )
+        .unwrap();
+    let e = other.load_base_model(&bytes).unwrap_err().to_string();
+    assert!(e.contains("another catalog"), "{e}");
+    assert!(!other.inspect().base_model);
+    assert_eq!(
+        other
+            .recommend(&RecommendOptions::default())
+            .unwrap()
+            .items
+            .len(),
+        10
+    );
+    // forget() drops the tuned re-ranker too.
+    r.forget();
+    assert!(!r.inspect().fine_tuned);
+    assert_eq!(top(&r, 5), cold);
+}
+
+fn ids_of(r: &Recommendations) -> Vec<String> {
+    ids(r)
+}

@@ -19,6 +19,10 @@ use crate::prep::EventKind;
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
+/// The base re-ranker's scores for a prefix of events (catalog index, kind, time).
+pub type RankerFn<'a> =
+    dyn Fn(&[(u32, EventKind, f64)]) -> std::collections::BTreeMap<u32, f32> + 'a;
+
 /// Per-call overrides of the configured fine-tuning budget (all optional).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
@@ -68,6 +72,8 @@ pub struct TrainProgress {
     /// Milliseconds spent inside chunks (time between chunks not counted).
     pub elapsed_ms: f64,
     pub examples: usize,
+    /// Steps of the base model's re-ranker fine-tuning (first chunk; 0 without a base model).
+    pub base_steps: usize,
     /// Why the run stopped, once done: "epochs", "maxSteps", "maxMs", "noExamples".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<String>,
@@ -92,10 +98,12 @@ pub struct TrainingRun {
 
 impl TrainingRun {
     /// Builds the examples of a run from the time-ordered events.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         table: &ItemTable,
         cfg: &RecommenderConfig,
         base: Option<&super::base::BaseStats>,
+        ranker: Option<&RankerFn<'_>>,
         events: &[StoredEvent],
         head: &mut Head,
         budget: FineTuneConfig,
@@ -107,12 +115,22 @@ impl TrainingRun {
             .filter(|e| !matches!(e.kind, EventKind::RemoveFromCart | EventKind::Search))
             .filter_map(|e| table.index_of(&e.item).map(|i| (i, e)))
             .collect();
-        let skip = usable.len().saturating_sub(budget.max_examples);
+        // With a base re-ranker each prefix costs one ranking: keep the last 100.
+        let max_examples = if ranker.is_some() {
+            budget.max_examples.min(100)
+        } else {
+            budget.max_examples
+        };
+        let skip = usable.len().saturating_sub(max_examples);
+        let mut prefix: Vec<(u32, EventKind, f64)> = Vec::new();
         let mut profile = Profile::new(cfg);
         let (mut xs, mut prior, mut labels) = (Vec::new(), Vec::new(), Vec::new());
         for (n, &(item, e)) in usable.iter().enumerate() {
             if n > skip && !profile.is_empty() {
-                let ctx = Context::new(table, &profile, base);
+                let mut ctx = Context::new(table, &profile, base);
+                if let Some(rank) = ranker {
+                    ctx = ctx.with_ranker_scores(rank(&prefix));
+                }
                 let mut push = |i: u32, y: f32| {
                     let x = ctx.features(i);
                     prior.push(prior_score(&x));
@@ -131,6 +149,7 @@ impl TrainingRun {
                 }
             }
             profile.add(table, item, e.kind, e.ts_ms, e.quantity);
+            prefix.push((item, e.kind, e.ts_ms));
         }
         let examples = labels.len();
         head.reset_optimizer();
@@ -163,6 +182,11 @@ impl TrainingRun {
 
     pub fn progress(&self) -> &TrainProgress {
         &self.progress
+    }
+
+    /// Records the steps of the base re-ranker's fine-tuning.
+    pub fn set_base_steps(&mut self, steps: usize) {
+        self.progress.base_steps = steps;
     }
 
     /// Runs batches until `max_ms` of this chunk (by `clock`) is used or the

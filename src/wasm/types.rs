@@ -127,6 +127,8 @@ export interface TrainProgress {
   epochLosses: number[];
   elapsedMs: number;
   examples: number;
+  /** Steps of the base model's re-ranker fine-tuning (run in the first chunk; 0 without a base model). */
+  baseSteps: number;
   stopReason?: TrainStopReason;
 }
 
@@ -192,6 +194,8 @@ export interface ModelReport {
   params: number;
   trainedSteps: number;
   hidden: number[];
+  /** The base model's fine-tuned re-ranker: "none", "restored" or "skipped: <why>". */
+  baseRanker: string;
 }
 
 export interface ImportReport {

@@ -134,8 +134,10 @@ export async function similar(itemId, k = 6) {
   return items(await rec.similar(itemId, { k, filters: { inStockOnly: true } }));
 }
 
-/** Fine-tunes on this shopper's history in the worker; onProgress gets {done, epoch, batch, loss, elapsedMs}. */
-export async function train({ onProgress, signal, epochs = 8, maxMs = 8000 } = {}) {
+export const TRAIN_EPOCHS = 8;
+
+/** Fine-tunes on this shopper's history in the worker; onProgress gets {done, epoch, batch, steps, loss, epochLosses, elapsedMs}. */
+export async function train({ onProgress, signal, epochs = TRAIN_EPOCHS, maxMs = 8000 } = {}) {
   const rec = await ready();
   // Short chunks: more progress events for the bar and the chart; the worker yields between them.
   const report = await rec.train({ epochs, maxMs, chunkMs: 2, onProgress, signal });

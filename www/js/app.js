@@ -457,7 +457,9 @@ function diffList(before, after) {
     h("ol", { class: "diff" }, after.map((r, i) => {
       const was = oldRank.get(r.itemId);
       const move = was === undefined ? "new" : was > i ? `↑ ${was - i}` : was < i ? `↓ ${i - was}` : "=";
-      return h("li", {}, h("span", { class: `move ${was === undefined ? "new" : ""}`, text: move }), " ",
+      const spoken = was === undefined ? "new" : was > i ? `up ${was - i}` : was < i ? `down ${i - was}` : "unchanged";
+      return h("li", {}, h("span", { class: `move ${was === undefined ? "new" : ""}`, "aria-hidden": "true", text: move }),
+        h("span", { class: "visually-hidden", text: `${spoken}: ` }), " ",
         h("a", { href: `#/p/${encodeURIComponent(r.itemId)}`, text: byId.get(r.itemId)?.title ?? r.itemId }),
         r.reason ? h("span", { class: "reason", text: ` — ${r.reason}` }) : null);
     })),

@@ -282,6 +282,10 @@ fn bad_input_is_an_error_and_changes_nothing() {
     let mut nan = event(0, EventKind::Purchase, T0);
     nan.quantity = f64::NAN;
     assert!(p.add(&nan, &c).is_err());
+    for ts in [i64::MIN, -1, i64::MAX] {
+        let e = p.add(&event(0, EventKind::View, ts), &c).unwrap_err();
+        assert!(e.to_string().contains("event.tsMs"), "{e}");
+    }
     assert_eq!(p, before);
     let bad = ProfileConfig {
         half_life_ms: 0.0,
@@ -300,4 +304,60 @@ fn bad_input_is_an_error_and_changes_nothing() {
     };
     let e = Profile::new(bad).unwrap_err().to_string();
     assert!(e.contains("weights.purchase"), "{e}");
+}
+
+#[test]
+fn price_distance_buckets_and_summary() {
+    use localrec::prep::{FeatureConfig, ItemFeaturizer};
+    let items = vec![
+        CatalogItem {
+            id: "cheap".into(),
+            brand: Some("Glow".into()),
+            price: Some(E - 1.0),
+            ..Default::default()
+        },
+        CatalogItem {
+            id: "dear".into(),
+            price: Some(E.powi(3) - 1.0),
+            ..Default::default()
+        },
+        CatalogItem {
+            id: "unpriced".into(),
+            ..Default::default()
+        },
+    ];
+    let c = Catalog::from_items(items).unwrap().0;
+    let f = ItemFeaturizer::fit(
+        &c,
+        &FeatureConfig {
+            price_buckets: 2,
+            ..FeatureConfig::default()
+        },
+    )
+    .unwrap();
+    let events = [
+        event(0, EventKind::Purchase, T0),
+        event(1, EventKind::Purchase, T0),
+        event(2, EventKind::View, T0),
+    ];
+    let p = Profile::from_events(ProfileConfig::default(), &events, &c).unwrap();
+    // Log prices 1 and 3: mean 2, std 1.
+    let d = p.price_distance(E.powi(4) - 1.0).unwrap().unwrap();
+    assert!((d - 2.0).abs() < 1e-9, "{d}");
+    assert!(p.price_distance(f64::NAN).is_err());
+    let buckets = p.price_bucket_affinity(&c, &f, T0 as f64).unwrap();
+    assert_eq!(buckets, vec![8.0, 8.0]);
+    let s = p.summary(&c, T0 as f64, 2);
+    assert_eq!(s.events_by_kind["purchase"], 2);
+    assert_eq!(s.events_by_kind["view"], 1);
+    assert_eq!(
+        s.top_items,
+        vec![("cheap".to_string(), 8.0), ("dear".to_string(), 8.0)]
+    );
+    assert_eq!(s.top_attributes, vec![("Glow".to_string(), 8.0)]);
+    assert!(Profile::new(ProfileConfig::default())
+        .unwrap()
+        .price_distance(3.0)
+        .unwrap()
+        .is_none());
 }

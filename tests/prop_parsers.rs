@@ -211,7 +211,7 @@ proptest! {
                 ..RawEvent::default()
             })
             .collect();
-        let cfg = CleanConfig { burst_max_events: burst, max_events: 40, ..CleanConfig::default() };
+        let cfg = CleanConfig { burst_max_events: burst, max_events: 40, min_timestamp_ms: 0.0, ..CleanConfig::default() };
         let (kept, report) = clean_events(&catalog, events.clone(), &cfg, now).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(report.input, events.len());
         prop_assert_eq!(report.kept, kept.len());

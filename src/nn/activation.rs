@@ -69,7 +69,10 @@ impl Activation {
     pub fn apply_rows(self, values: &mut [f32], width: usize) {
         match self {
             Activation::Identity => {}
-            Activation::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+            // Compare-and-select vectorises; `f32::max` is a libm call in wasm32.
+            Activation::Relu => values
+                .iter_mut()
+                .for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 }),
             Activation::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
             Activation::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
             Activation::Softmax => {

@@ -1,14 +1,18 @@
 //! The hot matrix products of training and scoring, register-blocked.
 //!
 //! Every product of the MLP has the form C = A·B with a small, reused B (a
-//! weight matrix, its transpose, or a batch of output gradients). B is first
-//! *packed* into panels of 8 columns (`[f32; 8]` per row, zero-padded), then a
-//! 4×8 micro-kernel keeps 32 accumulators in registers while it walks the
-//! shared dimension: one broadcast of A per row and one 8-wide load of B per
-//! step. Written with fixed-size arrays and iterators (no bounds checks in the
-//! inner loop) so that LLVM vectorises it to simd128 on wasm32 and to SSE/AVX
-//! natively. Sums run in a fixed order, so results are the same on every
-//! platform (Rust never contracts `a * b + c` into an FMA on its own).
+//! weight matrix, its transpose, or a batch of output gradients). B is
+//! *packed* into panels of 8 columns (`[f32; 8]` per row, zero-padded) and A
+//! into blocks of R rows (R values per step, zero-padded), so that either
+//! layout of A (plain, or transposed for `dW = Xᵀ·dZ`) feeds the same R×8
+//! micro-kernel: R×8 accumulators stay in registers while it walks the shared
+//! dimension, one broadcast of A per row and one 8-wide load of B per step.
+//! Written with fixed-size arrays and iterators (no bounds checks in the inner
+//! loop) so that LLVM vectorises it: R = 4 on wasm32 (simd128, 8 `v128`
+//! accumulators) and on plain x86-64 (SSE); natively on an AVX2 CPU the same
+//! code is compiled a second time with R = 8 and chosen at run time. Sums run
+//! in a fixed order and Rust never contracts `a * b + c` into an FMA, so every
+//! path gives bit-identical results (tested), natively and in the browser.
 //!
 //! The epilogue fuses what follows the product: adding the bias, ReLU, or the
 //! ReLU mask of the backward pass.
@@ -52,8 +56,7 @@ pub fn pack_b(b: &[f32], k: usize, n: usize, out: &mut Vec<[f32; NR]>) {
         let j0 = q * NR;
         let w = NR.min(n - j0);
         for (p, dst) in panel.iter_mut().enumerate() {
-            let row = &b[p * n + j0..p * n + j0 + w];
-            dst[..w].copy_from_slice(row);
+            copy_short::<NR>(&mut dst[..w], &b[p * n + j0..p * n + j0 + w]);
         }
     }
 }
@@ -158,7 +161,7 @@ fn gemm_blocked<const R: usize>(
             let w = NR.min(n - j0);
             let mut init = [0.0f32; NR];
             if let Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) = epilogue {
-                init[..w].copy_from_slice(&bias[j0..j0 + w]);
+                copy_short::<NR>(&mut init[..w], &bias[j0..j0 + w]);
             }
             let acc = micro_kernel::<R>(a_block, panel, init);
             for (r, row) in acc.iter().enumerate().take(rows) {
@@ -184,7 +187,7 @@ fn pack_a<const R: usize>(a: &[f32], m: usize, k: usize, transposed: bool, out: 
         let rows = R.min(m - i0);
         if transposed {
             for (dst, src) in block.chunks_exact_mut(R).zip(a.chunks_exact(m)) {
-                dst[..rows].copy_from_slice(&src[i0..i0 + rows]);
+                copy_short::<R>(&mut dst[..rows], &src[i0..i0 + rows]);
             }
         } else {
             for r in 0..rows {
@@ -233,11 +236,18 @@ fn store(
     let start = row * n + j0;
     let dst = &mut c[start..start + w];
     match epilogue {
-        Epilogue::None | Epilogue::Bias(_) => dst.copy_from_slice(&acc[..w]),
+        Epilogue::None | Epilogue::Bias(_) => {
+            copy_short::<NR>(dst, &acc[..w]);
+        }
         Epilogue::BiasRelu(_) => {
-            for (d, &v) in dst.iter_mut().zip(acc) {
-                *d = v.max(0.0);
+            let mut relu = *acc;
+            // A compare-and-select, not `f32::max`: in wasm32 `max` is a call to
+            // `fmaxf` per element (it must treat NaN specially), which cost
+            // more than the whole product. NaN maps to 0 either way.
+            for v in relu.iter_mut() {
+                *v = if *v > 0.0 { *v } else { 0.0 };
             }
+            copy_short::<NR>(dst, &relu[..w]);
         }
         Epilogue::ReluMask(mask) => {
             let mask = &mask[start..start + w];
@@ -245,6 +255,24 @@ fn store(
                 *d = if mk > 0.0 { v } else { 0.0 };
             }
         }
+    }
+}
+
+/// Copies `src` into `dst` (same length). When that length is `N` the copy
+/// is a fixed-size move (a couple of vector loads and stores); a slice copy
+/// of unknown length would otherwise become a call to `memmove` per row,
+/// which costs more than the arithmetic around it.
+#[inline(always)]
+fn copy_short<const N: usize>(dst: &mut [f32], src: &[f32]) {
+    if let (Ok(d), Ok(s)) = (
+        <&mut [f32; N]>::try_from(&mut *dst),
+        <&[f32; N]>::try_from(src),
+    ) {
+        *d = *s;
+        return;
+    }
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = v;
     }
 }
 

@@ -409,7 +409,11 @@ impl Buffers {
         let ys = data.y().as_slice().unwrap_or(&[]);
         for (i, &r) in rows.iter().enumerate() {
             self.x[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
-            self.y[i * o..(i + 1) * o].copy_from_slice(&ys[r * o..(r + 1) * o]);
+            if o == 1 {
+                self.y[i] = ys[r]; // one target: skip the memmove call
+            } else {
+                self.y[i * o..(i + 1) * o].copy_from_slice(&ys[r * o..(r + 1) * o]);
+            }
             self.w[i] = weights.get(r).copied().unwrap_or(1.0);
         }
     }

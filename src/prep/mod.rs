@@ -4,11 +4,17 @@
 //! - [`Catalog::from_items`] cleans the catalog (dense u32 indices, normalised
 //!   strings, missing numbers stay missing, attribute tokens per item);
 //! - [`clean_events`] sorts, dedups, drops unknown items, bot bursts and
-//!   impossible values, and splits sessions;
+//!   impossible values, and splits sessions; [`EventStream`] does the same
+//!   batch after batch for a live log (each `track` call);
 //! - [`ItemFeaturizer`] is fitted once on the catalog, serialized next to the
 //!   model, and turns every item into a dense feature vector;
-//! - [`Profile`] is the incremental, decayed shopper profile.
+//! - [`Profile`] is the incremental, decayed shopper profile;
+//! - `io` (native only) reads catalogs and events from JSON, JSON Lines or CSV;
+//! - [`selftest::feature_digest`] pins the whole path to constants, checked
+//!   natively and in headless Firefox (bit-identical).
 //!
+//! Determinism: hashing is FNV-1a (no seeded hasher), every map that reaches
+//! an output is ordered (`BTreeMap`), ties are broken by index or name.
 //! Every cleaning step reports what it removed and why ([`CleanReport`]).
 //!
 //! ```
@@ -48,7 +54,8 @@ pub use catalog::{attribute_token_keys, attribute_tokens, Catalog, CleanItem};
 pub use event::{clean_events, CleanConfig, Event, EventStream};
 pub use features::{FeatureConfig, ItemFeaturizer};
 pub use profile::{
-    HistoryEntry, ItemStats, KindWeights, PricePreference, Profile, ProfileConfig, SessionFeatures,
+    HistoryEntry, ItemStats, KindWeights, PricePreference, Profile, ProfileConfig, ProfileSummary,
+    SessionFeatures,
 };
 pub use report::{CleanReport, Rejection};
 pub use types::{CatalogItem, EventKind, RawEvent};

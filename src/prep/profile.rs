@@ -28,6 +28,7 @@
 use crate::error::{Error, Result};
 use crate::prep::catalog::{brand_token, category_prefixes, category_token, Catalog};
 use crate::prep::event::Event;
+use crate::prep::features::ItemFeaturizer;
 use crate::prep::scale::signed_log1p;
 use crate::prep::types::EventKind;
 use serde::{Deserialize, Serialize};
@@ -191,6 +192,23 @@ pub struct PricePreference {
     pub std_log_price: f64,
 }
 
+/// See [`Profile::summary`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileSummary {
+    /// Events added, by kind name (kinds never seen are left out).
+    pub events_by_kind: BTreeMap<String, u64>,
+    pub session: SessionFeatures,
+    pub price: Option<PricePreference>,
+    /// `(item id, strength)`, strongest first.
+    pub top_items: Vec<(String, f64)>,
+    /// `(attribute label, affinity)`, strongest first.
+    pub top_attributes: Vec<(String, f64)>,
+}
+
+/// Latest accepted event time (about the year 33 658): keeps time differences far from overflow.
+const MAX_TS_MS: i64 = 1_000_000_000_000_000;
+
 /// Decay exponents beyond this (2^64) trigger a rescale to a new anchor.
 const RESCALE_EXPONENT: f64 = 64.0;
 
@@ -308,6 +326,13 @@ impl Profile {
                 "event.quantity",
                 event.quantity,
                 "must be finite",
+            ));
+        }
+        if !(0..=MAX_TS_MS).contains(&event.ts_ms) {
+            return Err(Error::invalid(
+                "event.tsMs",
+                event.ts_ms,
+                "must be between 0 and 1e15 ms since the epoch",
             ));
         }
         // Everything fallible happens before the first change to the profile.
@@ -490,6 +515,67 @@ impl Profile {
             mean_log_price: mean,
             std_log_price: var.sqrt(),
         })
+    }
+
+    /// How far a price is from the shopper's usual price level, in standard
+    /// deviations of their (log) prices: `|ln(1 + price) - mean| / max(std, 0.1)`.
+    /// `None` without a price preference; a non-finite or negative price is an error.
+    pub fn price_distance(&self, price: f64) -> Result<Option<f64>> {
+        if !price.is_finite() || price < 0.0 {
+            return Err(Error::invalid(
+                "price",
+                price,
+                "must be a finite number >= 0",
+            ));
+        }
+        Ok(self.price_preference().map(|p| {
+            (signed_log1p(price).unwrap_or(0.0) - p.mean_log_price).abs() / p.std_log_price.max(0.1)
+        }))
+    }
+
+    /// Decayed strength per price bucket of `featurizer` (items without a
+    /// price are skipped), computed from the items in the profile.
+    pub fn price_bucket_affinity(
+        &self,
+        catalog: &Catalog,
+        featurizer: &ItemFeaturizer,
+        now_ms: f64,
+    ) -> Result<Vec<f64>> {
+        let mut out = vec![0.0; featurizer.n_price_buckets()];
+        for (&item, &s) in &self.strength {
+            let price = catalog.item(item)?.price;
+            if let Some(slot) = featurizer.price_bucket(price)?.and_then(|b| out.get_mut(b)) {
+                *slot += self.at(s, now_ms);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A readable summary (for an "what this device knows about you" view):
+    /// counts, sessions, price level, the strongest items and attributes with
+    /// their catalog labels.
+    pub fn summary(&self, catalog: &Catalog, now_ms: f64, top: usize) -> ProfileSummary {
+        let mut events_by_kind = BTreeMap::new();
+        for (k, n) in EventKind::ALL.iter().zip(self.kind_counts) {
+            if n > 0 {
+                events_by_kind.insert(k.as_str().to_string(), n);
+            }
+        }
+        ProfileSummary {
+            events_by_kind,
+            session: self.session(now_ms),
+            price: self.price_preference(),
+            top_items: self
+                .top_items(top, now_ms)
+                .into_iter()
+                .filter_map(|(i, s)| catalog.get(i).map(|it| (it.id.clone(), s)))
+                .collect(),
+            top_attributes: self
+                .top_tokens(top, now_ms)
+                .into_iter()
+                .filter_map(|(t, s)| catalog.token_label(t).map(|l| (l.to_string(), s)))
+                .collect(),
+        }
     }
 
     /// Session-level features at `now_ms`.

@@ -225,3 +225,60 @@ mod tests {
         }
     }
 }
+
+/// The same check in headless Firefox: `cargo test --target wasm32-unknown-unknown --lib selftest`
+/// with `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner`.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn digest_matches_native_constants_in_the_browser() {
+        let d = feature_digest().unwrap();
+        assert_eq!(d.len(), EXPECTED.len());
+        let mut max_diff = 0f32;
+        for (i, (a, b)) in d.iter().zip(EXPECTED.iter()).enumerate() {
+            let diff = (a - b).abs();
+            assert!(diff <= 1e-6, "digest[{i}]: {a} in wasm vs {b} native");
+            max_diff = max_diff.max(diff);
+        }
+        web_sys::console::log_1(
+            &format!(
+                "prep digest: {} values, max |wasm - native| = {max_diff:e}",
+                d.len()
+            )
+            .into(),
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn js_objects_deserialize_and_featurize_in_the_browser() {
+        use crate::prep::{CleanConfig, EventKind};
+        let items = r#"[{"id": "a", "inStock": true, "price": 12.5, "tags": ["x"]},
+                        {"id": "b", "in_stock": false, "price": null, "attributes": {"ml": 30}}]"#;
+        let items: Vec<CatalogItem> =
+            serde_wasm_bindgen::from_value(js_sys::JSON::parse(items).unwrap()).unwrap();
+        let (catalog, report) = Catalog::from_items(items).unwrap();
+        assert_eq!(report.kept, 2);
+        assert_eq!(catalog.get(0).unwrap().in_stock, Some(true));
+        assert_eq!(catalog.get(1).unwrap().price, None);
+        let events = r#"[{"itemId": "a", "kind": "addToCart", "timestamp": 1709251200000, "quantity": 2},
+                         {"item_id": "b", "kind": "view", "timestamp": 1709251260000, "dwellMs": 900}]"#;
+        let raw: Vec<RawEvent> =
+            serde_wasm_bindgen::from_value(js_sys::JSON::parse(events).unwrap()).unwrap();
+        let (events, report) =
+            clean_events(&catalog, raw, &CleanConfig::default(), NOW_MS).unwrap();
+        assert_eq!(report.kept, 2);
+        assert_eq!(events[0].kind, EventKind::AddToCart);
+        assert_eq!(events[1].dwell_ms, Some(900.0));
+        let f = ItemFeaturizer::fit(&catalog, &FeatureConfig::default()).unwrap();
+        let back = ItemFeaturizer::from_bytes(&f.to_bytes()).unwrap();
+        assert_eq!(
+            back.transform_catalog(&catalog).unwrap(),
+            f.transform_catalog(&catalog).unwrap()
+        );
+    }
+}

@@ -174,6 +174,24 @@ PRICE_OVERRIDES = {
 }
 
 
+# Picture shapes for product kinds that differ from their subcategory's shape.
+SHAPE_OVERRIDES = {
+    "Mug": "mug", "Kettle": "mug", "Beans": "bag", "Lantern": "lamp", "Camp Light": "lamp", "Mat": "bag",
+    "Energy Gel": "tube", "Oat Energy Bar": "box", "Hydration Belt": "bag", "Hair Oil": "dropper",
+    "Curl Defining Cream": "jar", "Mascara": "tube", "Foundation": "bottle", "Blush": "jar",
+    "Whetstone": "board", "Scale": "box", "Baking Mats": "board", "Storage Set": "jar",
+    "SD Card": "box", "Tripod": "camera", "Mouse": "box", "Hub": "box", "Monitor Arm": "box",
+    "Chest Strap": "watch", "Stove": "box",
+}
+
+
+def shape_for(pattern, default):
+    for key, shape in SHAPE_OVERRIDES.items():
+        if key in pattern:
+            return shape
+    return default
+
+
 def price_range(pattern, default):
     for key, rng_ in PRICE_OVERRIDES.items():
         if key in pattern:
@@ -227,7 +245,7 @@ def make_items(seed, per_subcategory):
                     "stock": stock,
                     "inStock": stock > 0,
                     "tags": item_tags,
-                    "image": shape,
+                    "image": shape_for(pattern, shape),
                     "color": rng.choice(COLORS),
                     "description": DESCRIPTIONS[dept_key],
                     "attributes": {},

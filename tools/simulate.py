@@ -28,10 +28,10 @@ How a simulated shopper behaves
 
 Outputs (the formats `localrec pretrain` reads)
 -----------------------------------------------
-* --sequences FILE: one line per shopper, `user item item ...` — every item the
-  shopper viewed, in time order (a consecutive repeat of the same item is
-  written once; a purchased item is written again at purchase time, so
-  purchases weigh more in the co-occurrence statistics).
+* --sequences FILE: one line per shopper, `user item item ...` — the items the
+  shopper viewed, in time order (an item viewed again in the same session is
+  written once; an item can come back in a later session). Carts and
+  purchases add no token (they always follow a view of the same item).
 * --attributes FILE: JSON `{"item id": ["dept:running", "cat:Sports > Running",
   "sub:Sports > Running > Shoes", "brand:Stridewell", "price:3"], ...}` —
   category levels, brand and a price bucket as attribute tokens.
@@ -223,13 +223,22 @@ def simulate(items, shoppers, seed):
     return users
 
 
+SESSION_GAP_MS = 30 * 60_000
+
+
 def sequence_of(events):
+    """The items a shopper viewed, in time order; an item viewed again within the same session
+    (gap < 30 min) is written once. Carts and purchases add no token: they follow views."""
     out = []
-    for _ts, kind, item in events:
-        if kind == "add_to_cart":
+    seen_in_session = set()
+    last_ts = None
+    for ts, kind, item in events:
+        if last_ts is not None and ts - last_ts > SESSION_GAP_MS:
+            seen_in_session = set()
+        last_ts = ts
+        if kind != "view" or item in seen_in_session:
             continue
-        if kind == "view" and out and out[-1] == item:
-            continue
+        seen_in_session.add(item)
         out.append(item)
     return out
 

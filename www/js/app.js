@@ -406,25 +406,33 @@ function tunePage() {
     cancel.disabled = false;
     controller = new AbortController();
     const epochs = new Map();
+    const epochTarget = reco.TRAIN_EPOCHS;
     try {
       const before = await reco.recommend(8);
       status.textContent = "Training…";
       const report = await reco.train({
         signal: controller.signal,
         onProgress: (p) => {
-          progress.value = Math.max(0, Math.min(1, Number(p.done) || 0));
-          if (Number.isFinite(p.loss)) {
+          progress.value = p.done ? 1 : Math.min(0.95, ((p.epoch ?? 0) + 0.5) / epochTarget);
+          if (Array.isArray(p.epochLosses)) {
+            // The package reports the mean loss of every finished epoch of the local model.
+            chartBox.replaceChildren(lossChart(p.epochLosses.map((y, i) => ({ x: i + 1, y }))));
+          } else if (Number.isFinite(p.loss)) {
             const e = epochs.get(p.epoch) || { sum: 0, n: 0 };
             e.sum += p.loss; e.n += 1;
             epochs.set(p.epoch, e);
             chartBox.replaceChildren(lossChart([...epochs].map(([x, v]) => ({ x: x + 1, y: v.sum / v.n }))));
           }
-          status.textContent = `Epoch ${(p.epoch ?? 0) + 1}, loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : "—"}, ${Math.round(p.elapsedMs ?? 0)} ms`;
+          const base = p.baseSteps ? ` (base model re-ranker: ${p.baseSteps} steps)` : "";
+          const epoch = Math.min((p.epoch ?? 0) + 1, epochTarget);
+          status.textContent = `Epoch ${epoch} of ${epochTarget}, ${p.steps ?? 0} steps, loss ${Number.isFinite(p.loss) ? p.loss.toFixed(4) : "—"}${base}`;
         },
       });
       progress.value = 1;
       const after = await reco.recommend(8);
-      status.textContent = report?.cancelled ? "Cancelled: the model keeps what it learned so far." : "Done. Your personal model is saved on this device.";
+      const why = { epochs: "all epochs done", maxSteps: "step budget used", maxMs: "time budget used", noExamples: "not enough history to learn from yet" }[report?.stopReason] || "";
+      status.textContent = report?.cancelled ? "Cancelled: the model keeps what it learned so far."
+        : `Done${why ? ` (${why})` : ""}: ${report?.steps ?? 0} steps${report?.elapsedMs >= 1 ? ` in ${Math.round(report.elapsedMs)} ms` : ""}. Your personal model is saved on this device.`;
       changes.replaceChildren(diffList(before, after));
     } catch (e) {
       status.textContent = controller.signal.aborted ? "Cancelled." : `Training failed: ${e.message}`;
@@ -449,7 +457,9 @@ function diffList(before, after) {
     h("ol", { class: "diff" }, after.map((r, i) => {
       const was = oldRank.get(r.itemId);
       const move = was === undefined ? "new" : was > i ? `↑ ${was - i}` : was < i ? `↓ ${i - was}` : "=";
-      return h("li", {}, h("span", { class: `move ${was === undefined ? "new" : ""}`, text: move }), " ",
+      const spoken = was === undefined ? "new" : was > i ? `up ${was - i}` : was < i ? `down ${i - was}` : "unchanged";
+      return h("li", {}, h("span", { class: `move ${was === undefined ? "new" : ""}`, "aria-hidden": "true", text: move }),
+        h("span", { class: "visually-hidden", text: `${spoken}: ` }), " ",
         h("a", { href: `#/p/${encodeURIComponent(r.itemId)}`, text: byId.get(r.itemId)?.title ?? r.itemId }),
         r.reason ? h("span", { class: "reason", text: ` — ${r.reason}` }) : null);
     })),

@@ -115,7 +115,10 @@ export async function track(kind, itemId, extra = {}) {
 /** "Recommended for you": [{itemId, score, reason, reasonKind, reasonItemId?}]. */
 export async function recommend(k = 8, filters = {}) {
   const rec = await ready();
-  return items(await rec.recommend({ k, filters: { excludePurchased: true, excludeInCart: true, ...filters } }));
+  // A little maximal-marginal-relevance diversity, so one strong signal (e.g. one purchase)
+  // cannot fill the whole shelf with near-identical items.
+  const diversity = { mmrLambda: 0.7 };
+  return items(await rec.recommend({ k, filters: { excludePurchased: true, excludeInCart: true, inStockOnly: true, ...filters }, diversity }));
 }
 
 /** The package answers {items, note, …}; the shelves want the list. */
@@ -128,11 +131,13 @@ function items(result) {
 /** Items like this one according to the base model (co-occurrence + attributes). */
 export async function similar(itemId, k = 6) {
   const rec = await ready();
-  return items(await rec.similar(itemId, { k, filters: {} }));
+  return items(await rec.similar(itemId, { k, filters: { inStockOnly: true } }));
 }
 
-/** Fine-tunes on this shopper's history in the worker; onProgress gets {done, epoch, batch, loss, elapsedMs}. */
-export async function train({ onProgress, signal, epochs = 8, maxMs = 8000 } = {}) {
+export const TRAIN_EPOCHS = 8;
+
+/** Fine-tunes on this shopper's history in the worker; onProgress gets {done, epoch, batch, steps, loss, epochLosses, elapsedMs}. */
+export async function train({ onProgress, signal, epochs = TRAIN_EPOCHS, maxMs = 8000 } = {}) {
   const rec = await ready();
   // Short chunks: more progress events for the bar and the chart; the worker yields between them.
   const report = await rec.train({ epochs, maxMs, chunkMs: 2, onProgress, signal });

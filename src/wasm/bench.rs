@@ -257,7 +257,7 @@ fn synthetic_session(rng: &mut Rng, items: usize, len: usize) -> Vec<u32> {
     const CLUSTER: usize = 50;
     let clusters = (items / CLUSTER).max(1);
     // Popularity: the square of a uniform number favours low indices.
-    let mut pick_cluster =
+    let pick_cluster =
         |rng: &mut Rng| ((rng.next_f64().powi(2) * clusters as f64) as usize).min(clusters - 1);
     let tastes = [pick_cluster(rng), pick_cluster(rng), pick_cluster(rng)];
     (0..len)

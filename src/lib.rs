@@ -20,6 +20,7 @@ pub mod eval;
 pub mod nn;
 pub mod prep;
 pub mod rec;
+pub mod recommender;
 pub mod rng;
 pub mod wasm;
 

@@ -27,21 +27,26 @@
 //! ```
 
 pub mod activation;
+pub mod bench;
 pub mod clock;
 pub mod data;
 pub mod dense;
+pub mod ensemble;
 pub mod format;
 pub mod kernels;
 pub mod loss;
 pub mod metrics;
 pub mod mlp;
 pub mod optim;
+pub mod sampling;
 pub mod schedule;
+pub mod selftest;
 pub mod train;
 
 pub use activation::Activation;
 pub use data::Dataset;
 pub use dense::Dense;
+pub use ensemble::Ensemble;
 pub use loss::Loss;
 pub use metrics::Metric;
 pub use mlp::{Mlp, MlpParams, OutputBuffer, Workspace};

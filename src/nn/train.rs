@@ -109,7 +109,7 @@ pub struct TrainConfig {
     /// Metrics logged per epoch (on the validation set, or the training set without one).
     pub metrics: Vec<Metric>,
     pub schedule: Schedule,
-    /// Linear learning-rate warm-up over this many updates.
+    /// Linear learning-rate warm-up over the first this-many updates of each `fit` call.
     pub warmup_steps: usize,
     /// Lowers the rate when the (validation) loss stalls.
     pub reduce_on_plateau: Option<ReduceOnPlateau>,
@@ -238,19 +238,19 @@ impl TrainConfig {
             Validation::Split(f) if !(0.0..1.0).contains(f) => {
                 return Err(Error::invalid("validation split", f, "must be in [0, 1)"))
             }
-            Validation::Data(v) => {
-                if v.input_dim() != mlp.input_dim() || v.output_dim() != mlp.output_dim() {
-                    return Err(Error::shape(
-                        "validation data columns (x, y)",
-                        format!("({}, {})", mlp.input_dim(), mlp.output_dim()),
-                        format!("({}, {})", v.input_dim(), v.output_dim()),
-                    ));
-                }
+            Validation::Data(v)
+                if v.input_dim() != mlp.input_dim() || v.output_dim() != mlp.output_dim() =>
+            {
+                return Err(Error::shape(
+                    "validation data columns (x, y)",
+                    format!("({}, {})", mlp.input_dim(), mlp.output_dim()),
+                    format!("({}, {})", v.input_dim(), v.output_dim()),
+                ));
             }
             _ => {}
         }
         if let Some(ms) = self.max_ms {
-            if !(ms > 0.0) {
+            if ms.is_nan() || ms <= 0.0 {
                 return Err(Error::invalid("max_ms", ms, "must be > 0"));
             }
         }
@@ -345,6 +345,8 @@ struct Buffers {
     packed: Vec<Vec<[f32; NR]>>,
     packed_t: Vec<Vec<[f32; NR]>>,
     packed_delta: Vec<[f32; NR]>,
+    /// Packed A blocks for the kernels.
+    scratch: Vec<f32>,
     /// Gradients per tensor: w₀, b₀, w₁, b₁, …
     grads: Vec<Vec<f32>>,
 }
@@ -375,6 +377,7 @@ impl Buffers {
             packed_delta: Vec::with_capacity(
                 cap * widths.iter().copied().max().unwrap_or(1).div_ceil(NR),
             ),
+            scratch: Vec::new(),
             grads: layers
                 .iter()
                 .flat_map(|l| [vec![0.0; l.w.len()], vec![0.0; l.b.len()]])
@@ -436,6 +439,7 @@ impl Buffers {
                     &self.packed[l],
                     logits,
                     Epilogue::Bias(layer.b_slice()),
+                    &mut self.scratch,
                 );
                 out.copy_from_slice(logits);
                 act.apply_rows(out, n);
@@ -451,6 +455,7 @@ impl Buffers {
                     &self.packed[l],
                     out,
                     Epilogue::BiasRelu(layer.b_slice()),
+                    &mut self.scratch,
                 );
             } else {
                 gemm(
@@ -462,6 +467,7 @@ impl Buffers {
                     &self.packed[l],
                     out,
                     Epilogue::Bias(layer.b_slice()),
+                    &mut self.scratch,
                 );
                 act.apply_rows(out, n);
             }
@@ -508,6 +514,7 @@ impl Buffers {
                 &self.packed_delta,
                 &mut gw[2 * l],
                 Epilogue::None,
+                &mut self.scratch,
             );
             column_sums(delta, n, &mut gb[0]);
             if l > lowest {
@@ -519,7 +526,17 @@ impl Buffers {
                 } else {
                     Epilogue::None
                 };
-                gemm(rows, k, n, delta, false, &self.packed_t[l], below, epilogue);
+                gemm(
+                    rows,
+                    k,
+                    n,
+                    delta,
+                    false,
+                    &self.packed_t[l],
+                    below,
+                    epilogue,
+                    &mut self.scratch,
+                );
                 if dropout_active {
                     below
                         .iter_mut()
@@ -862,12 +879,12 @@ impl Mlp {
                 }
                 lr = base_lr
                     * cfg.schedule.factor(epoch)
-                    * warmup_factor(state.step, cfg.warmup_steps)
+                    * warmup_factor(history.steps, cfg.warmup_steps)
                     * plateau_factor;
                 state.step += 1;
                 let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);
-                for l in 0..self.layers.len() {
-                    if !trainable[l] {
+                for (l, &learns) in trainable.iter().enumerate() {
+                    if !learns {
                         continue;
                     }
                     let layer = &mut self.layers[l];
@@ -1131,6 +1148,7 @@ mod tests {
                 } else {
                     mlp.layers[l].b.len()
                 };
+                #[allow(clippy::needless_range_loop)]
                 for i in 0..len {
                     let perturbed = |delta: f32| {
                         let mut m = mlp.clone();

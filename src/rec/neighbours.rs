@@ -257,8 +257,11 @@ impl Neighbours {
                 "{what}: neighbour index out of range"
             )));
         }
-        if weights.iter().any(|w| !w.is_finite()) {
-            return Err(Error::decode(format!("{what}: non-finite weight")));
+        // Weights are positive by construction; a negative one would overflow similar()'s scaling.
+        if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) {
+            return Err(Error::decode(format!(
+                "{what}: negative or non-finite weight"
+            )));
         }
         Ok(Neighbours {
             offsets,

@@ -65,7 +65,8 @@ class Element:
 class Firefox:
     """geckodriver + one headless Firefox session. Use as a context manager."""
 
-    def __init__(self, binary="/usr/bin/firefox-esr", geckodriver=None, width=1280, height=900, log_path=None):
+    def __init__(self, binary="/usr/bin/firefox-esr", geckodriver=None, width=1280, height=900, log_path=None,
+                 prefs=None):
         self.binary = binary
         self.geckodriver = geckodriver or shutil.which("geckodriver")
         if not self.geckodriver:
@@ -74,6 +75,7 @@ class Firefox:
             raise WebDriverError(f"Firefox binary {binary} not found")
         self.size = (width, height)
         self.log_path = log_path
+        self.extra_prefs = dict(prefs or {})
         self.proc = None
         self.base = None
         self.session_id = None
@@ -101,6 +103,7 @@ class Firefox:
                     "network.captive-portal-service.enabled": False,
                     "browser.safebrowsing.malware.enabled": False,
                     "browser.safebrowsing.phishing.enabled": False,
+                    **self.extra_prefs,
                 },
             },
         }}}

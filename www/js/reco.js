@@ -102,8 +102,9 @@ async function ready() {
  */
 export async function track(kind, itemId, extra = {}) {
   const rec = await ready();
-  const event = { itemId, kind, timestamp: Date.now(), ...extra };
-  const report = await rec.track([event]);
+  const now = Date.now();
+  const event = { itemId, kind, timestamp: now, ...extra };
+  const report = await rec.track(event, now);
   await rec.save();
   tracked += 1;
   document.documentElement.dataset.tracked = String(tracked);
@@ -133,7 +134,8 @@ export async function similar(itemId, k = 6) {
 /** Fine-tunes on this shopper's history in the worker; onProgress gets {done, epoch, batch, loss, elapsedMs}. */
 export async function train({ onProgress, signal, epochs = 8, maxMs = 8000 } = {}) {
   const rec = await ready();
-  const report = await rec.train({ epochs, maxMs, onProgress, signal });
+  // Short chunks: more progress events for the bar and the chart; the worker yields between them.
+  const report = await rec.train({ epochs, maxMs, chunkMs: 2, onProgress, signal });
   await rec.save();
   bump();
   return report;

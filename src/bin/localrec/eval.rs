@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::args::Args;
 use crate::plot::hit_rate_svg;
-use crate::pretrain::{dataset_name, load_sequences, load_sessions, read, sequence_config, session_config, train_model, tune_for_sequences, tune_for_sessions, tune, subsample, Log};
+use crate::pretrain::{Knobs, dataset_name, load_sequences, load_sessions, read, sequence_config, session_config, train_model, tune_for_sequences, tune_for_sessions, tune, subsample, Log};
 
 pub const HELP: &str = "\
 localrec eval — evaluate localrec and baselines (popularity, item-kNN, Markov, session-kNN) on one split
@@ -28,6 +28,14 @@ OPTIONS:
     --plot FILE     write an SVG of HR@K, K = 1..50, one line per model
     --seed N        seed of splits, sampling and training (default 42)
     --threads N     evaluation threads (default 2)
+
+EXPERIMENT OPTIONS (defaults are the measured choice):
+    --max-cases N   evaluate a seeded subsample of N test cases
+    --pairs N       at most N training histories for the re-ranker
+    --negatives N   negatives per positive
+    --epochs N      maximum epochs
+    --hidden W,W    hidden layer widths (default 64,32)
+    --positive-weight W   example weight of positives (default: the negatives count)
 ";
 
 struct Outcome {
@@ -103,9 +111,14 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         print!("{HELP}");
         return Ok(());
     }
-    let a = Args::parse(args, &["--sequences", "--attributes", "--sessions", "--test", "--protocol", "--plot", "--seed", "--threads"], &["--json"])?;
+    let mut options = vec!["--sequences", "--attributes", "--sessions", "--test", "--protocol", "--plot", "--seed", "--threads", "--max-cases"];
+    options.extend(Knobs::OPTIONS);
+    let a = Args::parse(args, &options, &["--json"])?;
+    let knobs = Knobs::from_args(&a)?;
+    let max_cases: usize = a.number("--max-cases", usize::MAX)?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
+    let ctx = Ctx { seed, threads, knobs, max_cases };
     let log = Log::new();
     let run = match (a.get("--sequences"), a.get("--sessions")) {
         (Some(path), None) => {
@@ -113,8 +126,8 @@ fn run_inner(args: &[String]) -> Result<(), String> {
                 return Err("--test goes with --sessions".into());
             }
             match a.get("--protocol").unwrap_or("full") {
-                p @ ("full" | "sampled99") => leave_one_out(path, a.get("--attributes"), p == "sampled99", seed, threads, &log)?,
-                "new-shoppers" => new_shoppers(path, a.get("--attributes"), seed, threads, &log)?,
+                p @ ("full" | "sampled99") => leave_one_out(path, a.get("--attributes"), p == "sampled99", &ctx, &log)?,
+                "new-shoppers" => new_shoppers(path, a.get("--attributes"), &ctx, &log)?,
                 other => return Err(format!("--protocol {other:?}: expected full, sampled99 or new-shoppers")),
             }
         }
@@ -122,7 +135,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
             if a.get("--protocol").is_some_and(|p| p != "sessions") {
                 return Err("--protocol applies to --sequences (sessions have their own protocol)".into());
             }
-            sessions(path, a.require("--test")?, seed, threads, &log)?
+            sessions(path, a.require("--test")?, &ctx, &log)?
         }
         _ => return Err("give exactly one of --sequences FILE or --sessions FILE".into()),
     };
@@ -184,7 +197,24 @@ fn report(run: &Run, as_json: bool, seed: u64) -> Result<(), String> {
     Ok(())
 }
 
-fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, threads: usize, log: &Log) -> Result<Run, String> {
+struct Ctx {
+    seed: u64,
+    threads: usize,
+    knobs: Knobs,
+    max_cases: usize,
+}
+
+impl Ctx {
+    fn limit<'a>(&self, cases: Vec<Case<'a>>) -> Vec<Case<'a>> {
+        if cases.len() <= self.max_cases {
+            return cases;
+        }
+        subsample(cases.len(), self.max_cases, self.seed ^ 0xCA5E).into_iter().map(|i| cases[i]).collect()
+    }
+}
+
+fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, ctx: &Ctx, log: &Log) -> Result<Run, String> {
+    let (seed, threads) = (ctx.seed, ctx.threads);
     let t0 = Instant::now();
     let loaded = load_sequences(path, attrs)?;
     let n_items = loaded.vocab.len();
@@ -195,7 +225,7 @@ fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, thre
     let tune_cases: Vec<Case> = subsample(val.len(), 5000, seed).into_iter().map(|i| val[i]).collect();
     let stats_cfg = tune(&train, n_items, &tune_cases, true, log)?;
     let validation: Vec<ValidationCase> = val.iter().map(|c| ValidationCase { input: c.input, target: c.target }).collect();
-    let (model, report) = train_model(&train, loaded.vocab.clone(), loaded.attributes.clone(), &validation, &sequence_config(seed, stats_cfg), log)?;
+    let (model, report) = train_model(&train, loaded.vocab.clone(), loaded.attributes.clone(), &validation, &ctx.knobs.apply(sequence_config(seed, stats_cfg)), log)?;
     let model = model.with_stats_from(&loo.train_valid_sequences()).map_err(|e| e.to_string())?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
@@ -210,6 +240,7 @@ fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, thre
         .iter()
         .map(|c| Case { input: loo.test_input(c), target: c.test_target, negatives: negatives.as_ref().and_then(|n| n.get(c.user)).map(|v| v.as_slice()) })
         .collect();
+    let cases = ctx.limit(cases);
     let mut scorers = baselines(&model, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, true, threads, log)?;
@@ -232,7 +263,8 @@ fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, thre
     })
 }
 
-fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log: &Log) -> Result<Run, String> {
+fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result<Run, String> {
+    let (seed, threads) = (ctx.seed, ctx.threads);
     let t0 = Instant::now();
     let loaded = load_sequences(path, attrs)?;
     let n_items = loaded.vocab.len();
@@ -240,7 +272,7 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
     log.line(&format!("{} users ({} held out as new shoppers), {} items", loaded.sequences.len(), held.len(), n_items));
     let kept_seqs: Vec<&[u32]> = kept.iter().map(|&u| loaded.sequences[u].as_slice()).collect();
     let stats_cfg = tune_for_sequences(&kept_seqs, n_items, seed, log)?;
-    let (model, _) = train_model(&kept_seqs, loaded.vocab.clone(), loaded.attributes.clone(), &[], &sequence_config(seed, stats_cfg), log)?;
+    let (model, _) = train_model(&kept_seqs, loaded.vocab.clone(), loaded.attributes.clone(), &[], &ctx.knobs.apply(sequence_config(seed, stats_cfg)), log)?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let users: Vec<usize> = held.into_iter().filter(|&u| loaded.sequences[u].len() >= 3).collect();
@@ -251,6 +283,7 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
             Case { input: &s[..s.len() - 1], target: s[s.len() - 1], negatives: None }
         })
         .collect();
+    let cases = ctx.limit(cases);
     let mut models = evaluate_all(&baselines(&model, true), &cases, true, threads, log)?;
     // The on-device path, per shopper: base model alone, base + fine-tuning, local history alone.
     let clock_start = Instant::now();
@@ -329,7 +362,8 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
     })
 }
 
-fn sessions(train_path: &str, test_path: &str, seed: u64, threads: usize, log: &Log) -> Result<Run, String> {
+fn sessions(train_path: &str, test_path: &str, ctx: &Ctx, log: &Log) -> Result<Run, String> {
+    let (seed, threads) = (ctx.seed, ctx.threads);
     let t0 = Instant::now();
     let mut vocab = ItemVocab::new();
     let sessions = load_sessions(train_path, &mut vocab)?;
@@ -339,10 +373,10 @@ fn sessions(train_path: &str, test_path: &str, seed: u64, threads: usize, log: &
     log.line(&format!("{} training sessions, {} test rows, {} items ({} only in the test file)", sessions.len(), rows.len(), n_items, n_items - trained_items));
     let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
     let stats_cfg = tune_for_sessions(&views, n_items, seed, log)?;
-    let (model, report) = train_model(&views, vocab, None, &[], &session_config(seed, stats_cfg), log)?;
+    let (model, report) = train_model(&views, vocab, None, &[], &ctx.knobs.apply(session_config(seed, stats_cfg)), log)?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let cases: Vec<Case> = rows.iter().map(|r| Case { input: &r.prefix, target: r.label, negatives: None }).collect();
+    let cases: Vec<Case> = ctx.limit(rows.iter().map(|r| Case { input: &r.prefix, target: r.label, negatives: None }).collect());
     let mut scorers = baselines(&model, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, false, threads, log)?;

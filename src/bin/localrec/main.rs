@@ -3,6 +3,7 @@
 //! Run `localrec --help` for the commands.
 
 mod args;
+mod bench;
 mod eval;
 mod plot;
 mod pretrain;
@@ -35,8 +36,9 @@ fn main() {
             println!("localrec {}", localrec::VERSION);
             0
         }
-        Some("pretrain") => pretrain::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
         Some("eval") => eval::run(&args[1..]),
+        Some("pretrain") => pretrain::run(&args[1..]),
         Some(cmd) => {
             eprintln!("localrec: unknown command {cmd:?}\n\n{HELP}");
             2

@@ -1,0 +1,115 @@
+//! Aggregate item statistics from the shop's base model, aligned to the
+//! loaded catalog: popularity and item-to-item co-occurrence ("often bought
+//! together"). They are the cold-start prior and a cross feature of the
+//! re-ranker. Items of the catalog the base model does not know get none.
+//!
+//! ```
+//! use localrec::recommender::base::BaseStats;
+//! let ids = ["a", "b", "c"].map(String::from);
+//! let stats = BaseStats::align(&ids, |id| match id { "a" => Some(0), "b" => Some(1), _ => None },
+//!     &[10.0, 1.0], &[vec![(1, 0.5)], vec![(0, 0.5)]]).unwrap();
+//! assert!(stats.popularity(0) > stats.popularity(1));
+//! assert_eq!(stats.popularity(2), 0.0);
+//! ```
+
+use crate::error::{Error, Result};
+
+/// Popularity and neighbour lists indexed by *catalog* item index.
+#[derive(Debug, Clone, Default)]
+pub struct BaseStats {
+    /// ln(1 + count) scaled to [0, 1] by the catalog's maximum.
+    popularity: Vec<f32>,
+    neighbours: Vec<Vec<(u32, f32)>>,
+    /// Catalog items the base model knows.
+    pub known_items: usize,
+}
+
+impl BaseStats {
+    /// Aligns statistics indexed by the base model's own item indices to the
+    /// catalog (`catalog_ids[i]` is catalog item i; `model_index` maps an id
+    /// to the model's index). Fails, so that the caller falls back to cold
+    /// start, when fewer than half of the catalog's items are known to the
+    /// model: it was built for another catalog.
+    pub fn align(
+        catalog_ids: &[String],
+        model_index: impl Fn(&str) -> Option<u32>,
+        model_popularity: &[f32],
+        model_neighbours: &[Vec<(u32, f32)>],
+    ) -> Result<BaseStats> {
+        let to_catalog: Vec<Option<u32>> = {
+            let mut m = vec![None; model_popularity.len().max(model_neighbours.len())];
+            for (ci, id) in catalog_ids.iter().enumerate() {
+                if let Some(mi) = model_index(id) {
+                    if let Some(slot) = m.get_mut(mi as usize) {
+                        *slot = Some(ci as u32);
+                    }
+                }
+            }
+            m
+        };
+        let known = to_catalog.iter().filter(|x| x.is_some()).count();
+        if known * 2 < catalog_ids.len() {
+            return Err(Error::invalid(
+                "baseModel",
+                format!("{known} of {} catalog items known", catalog_ids.len()),
+                "the base model was built for another catalog (fewer than half of the items match); using cold start",
+            ));
+        }
+        let mut popularity = vec![0.0f32; catalog_ids.len()];
+        let mut neighbours = vec![Vec::new(); catalog_ids.len()];
+        let max_pop = model_popularity
+            .iter()
+            .copied()
+            .filter(|p| p.is_finite() && *p > 0.0)
+            .fold(0.0f32, f32::max);
+        for (mi, ci) in to_catalog.iter().enumerate() {
+            let Some(ci) = ci else { continue };
+            if let (Some(&p), true) = (model_popularity.get(mi), max_pop > 0.0) {
+                if p.is_finite() && p > 0.0 {
+                    popularity[*ci as usize] = p.ln_1p() / max_pop.ln_1p();
+                }
+            }
+            if let Some(list) = model_neighbours.get(mi) {
+                let mut mapped: Vec<(u32, f32)> = list
+                    .iter()
+                    .filter(|(_, w)| w.is_finite() && *w > 0.0)
+                    .filter_map(|&(n, w)| {
+                        to_catalog
+                            .get(n as usize)
+                            .copied()
+                            .flatten()
+                            .map(|c| (c, w))
+                    })
+                    .collect();
+                mapped.sort_by_key(|&(c, _)| c);
+                neighbours[*ci as usize] = mapped;
+            }
+        }
+        Ok(BaseStats {
+            popularity,
+            neighbours,
+            known_items: known,
+        })
+    }
+
+    /// Popularity in [0, 1] (0 when unknown).
+    pub fn popularity(&self, item: u32) -> f32 {
+        self.popularity.get(item as usize).copied().unwrap_or(0.0)
+    }
+    /// Co-occurrence neighbours of an item, sorted by item index.
+    pub fn neighbours(&self, item: u32) -> &[(u32, f32)] {
+        self.neighbours
+            .get(item as usize)
+            .map_or(&[], |v| v.as_slice())
+    }
+    /// Number of catalog items the statistics are aligned to.
+    pub fn len(&self) -> usize {
+        self.popularity.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.popularity.is_empty()
+    }
+    pub fn has_popularity(&self) -> bool {
+        self.popularity.iter().any(|&p| p > 0.0)
+    }
+}

@@ -1,0 +1,176 @@
+//! The feature vector of one (shopper profile, candidate item) pair, and the
+//! hand-set prior that scores it before any training.
+//!
+//! Features (all bounded, so no NaN or overflow can reach the MLP):
+//!
+//! | # | feature | range |
+//! |---|---------|-------|
+//! | 0 | attribute-token affinity of the profile with the item | [-1, 1] |
+//! | 1 | max recency-weighted token Jaccard with the recent items | [0, 1] |
+//! | 2 | category affinity share | [-1, 1] |
+//! | 3 | brand affinity share | [-1, 1] |
+//! | 4 | own interaction strength, tanh | (-1, 1) |
+//! | 5 | local same-session co-occurrence with recent items, tanh | [0, 1) |
+//! | 6 | base-model popularity | [0, 1] |
+//! | 7 | base-model co-occurrence with recent items, tanh | [0, 1) |
+//! | 8 | rating / 5 (0 when missing) | [0, 1] |
+//! | 9 | price closeness to the profile's price level | [0, 1] |
+//! | 10 | already purchased | {0, 1} |
+//! | 11 | in cart | {0, 1} |
+//!
+//! The prior is a fixed linear score over these: it makes cold start
+//! (popularity, rating, catalog order) and the first events (affinity terms)
+//! work before any training, and the MLP learns a correction on top of it.
+//!
+//! ```
+//! use localrec::recommender::features::{prior_score, FEATURES};
+//! let mut x = [0.0f32; FEATURES];
+//! x[6] = 1.0; // popular
+//! assert!(prior_score(&x) > 0.0);
+//! ```
+
+use super::base::BaseStats;
+use super::catalog::{jaccard, Item, ItemTable};
+use super::profile::Profile;
+use std::collections::BTreeMap;
+
+/// Length of a feature vector.
+pub const FEATURES: usize = 12;
+/// Weights of the prior score (see the module table).
+pub const PRIOR_WEIGHTS: [f32; FEATURES] =
+    [2.0, 1.5, 1.0, 0.7, 0.5, 1.0, 1.0, 3.0, 0.3, 0.3, -1.0, -0.5];
+
+/// The fixed prior score of a feature vector.
+pub fn prior_score(x: &[f32; FEATURES]) -> f32 {
+    x.iter().zip(PRIOR_WEIGHTS).map(|(a, w)| a * w).sum()
+}
+
+/// Per-query precomputation from the profile (done once, then each
+/// candidate costs O(tokens × recent items)).
+pub struct Context<'a> {
+    table: &'a ItemTable,
+    profile: &'a Profile,
+    /// (item, recency weight) of recent items, most recent first.
+    recent: Vec<(u32, f32)>,
+    local_co: BTreeMap<u32, f64>,
+    base_co: BTreeMap<u32, f64>,
+    base: Option<&'a BaseStats>,
+    mean_log_price: Option<f64>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(table: &'a ItemTable, profile: &'a Profile, base: Option<&'a BaseStats>) -> Self {
+        let recent: Vec<(u32, f32)> = profile
+            .recent()
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(age, &i)| (i, 0.85f32.powi(age as i32)))
+            .collect();
+        let mut local_co = BTreeMap::new();
+        let mut base_co = BTreeMap::new();
+        for &(h, rw) in &recent {
+            if let Some(co) = profile.co_occurring(h) {
+                for (&c, &n) in co {
+                    *local_co.entry(c).or_insert(0.0) += rw as f64 * n;
+                }
+            }
+            if let Some(b) = base {
+                for &(c, w) in b.neighbours(h) {
+                    *base_co.entry(c).or_insert(0.0) += rw as f64 * w as f64;
+                }
+            }
+        }
+        Context {
+            table,
+            profile,
+            recent,
+            local_co,
+            base_co,
+            base,
+            mean_log_price: profile.mean_log_price(),
+        }
+    }
+
+    /// The feature vector of candidate `item`.
+    pub fn features(&self, item: u32) -> [f32; FEATURES] {
+        let mut x = [0.0f32; FEATURES];
+        let Some(it) = self.table.get(item) else {
+            return x;
+        };
+        let p = self.profile;
+        x[0] = p.token_affinity(&it.tokens) as f32;
+        x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
+        x[2] = p.category_affinity(it.category().as_deref()) as f32;
+        x[3] = p.brand_affinity(it.brand.as_deref()) as f32;
+        x[4] = (p.strength(item) / 3.0).tanh() as f32;
+        x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
+        if let Some(b) = self.base {
+            x[6] = b.popularity(item);
+            x[7] = self.base_co.get(&item).map_or(0.0, |v| v.tanh()) as f32;
+        }
+        x[8] = it.rating.map_or(0.0, |r| (r / 5.0).clamp(0.0, 1.0)) as f32;
+        if let (Some(m), Some(price)) = (self.mean_log_price, it.price) {
+            x[9] = (-((1.0 + price).ln() - m).abs()).exp() as f32;
+        }
+        x[10] = p.purchased(item) as u8 as f32;
+        x[11] = p.in_cart(item) as u8 as f32;
+        for v in &mut x {
+            if !v.is_finite() {
+                *v = 0.0;
+            }
+        }
+        x
+    }
+
+    /// The recent item (other than `item`) most similar to it, with the
+    /// recency-weighted Jaccard similarity.
+    pub fn best_recent_match(&self, item: u32, it: &Item) -> Option<(u32, f32)> {
+        let mut best: Option<(u32, f32)> = None;
+        for &(h, rw) in &self.recent {
+            if h == item {
+                continue;
+            }
+            let Some(hi) = self.table.get(h) else {
+                continue;
+            };
+            let s = jaccard(&it.tokens, &hi.tokens) * rw;
+            if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
+                best = Some((h, s));
+            }
+        }
+        best
+    }
+
+    /// The recent item contributing most co-occurrence with `item`, local
+    /// sessions first, then the base model.
+    pub fn co_source(&self, item: u32) -> Option<(u32, bool)> {
+        let mut best: Option<(u32, f64, bool)> = None;
+        for &(h, rw) in &self.recent {
+            if h == item {
+                continue;
+            }
+            let local = self
+                .profile
+                .co_occurring(h)
+                .and_then(|m| m.get(&item))
+                .map_or(0.0, |n| n * rw as f64);
+            let base = self.base.map_or(0.0, |b| {
+                let n = b.neighbours(h);
+                n.binary_search_by_key(&item, |&(c, _)| c)
+                    .ok()
+                    .and_then(|i| n.get(i))
+                    .map_or(0.0, |&(_, w)| w as f64 * rw as f64)
+            });
+            let (s, is_base) = if base >= local {
+                (base, true)
+            } else {
+                (local, false)
+            };
+            if s > 0.0 && best.is_none_or(|(_, b, _)| s > b) {
+                best = Some((h, s, is_base));
+            }
+        }
+        best.map(|(h, _, is_base)| (h, is_base))
+    }
+}

@@ -1,0 +1,781 @@
+//! The storefront-facing recommender: a shop's catalog (string ids), the
+//! shopper's local events, a profile updated on every event, an optional
+//! base model from the shop, and a small MLP fine-tuned on the device —
+//! turned into "recommended for you" and "similar items" lists with filters,
+//! diversity and a reason that names real data.
+//!
+//! Pure Rust (no browser APIs, no clock): the wasm façade and native tests
+//! drive the same code. Deterministic for a seed.
+//!
+//! ```
+//! use localrec::prep::{CatalogItem, RawEvent};
+//! use localrec::recommender::{Recommender, RecommenderConfig, RecommendOptions};
+//! let mut rec = Recommender::new(RecommenderConfig { seed: Some(1), ..Default::default() }).unwrap();
+//! let item = |id: &str, cat: &str| CatalogItem { id: id.into(), category: Some(cat.into()), ..Default::default() };
+//! rec.load_catalog(vec![item("run1", "Shoes > Running"), item("pan", "Kitchen"), item("run2", "Shoes > Running")]).unwrap();
+//! let ev = RawEvent { item_id: "run1".into(), kind: "view".into(), timestamp: 1.7e12, ..Default::default() };
+//! let report = rec.track(vec![ev], 1.7e12).unwrap();
+//! assert_eq!(report.accepted, 1);
+//! let list = rec.recommend(&RecommendOptions { k: 2, ..Default::default() }).unwrap();
+//! assert_eq!(list.items[0].item_id, "run2"); // shares the category with what was viewed
+//! assert!(list.items[0].reason.contains("run1"));
+//! ```
+//!
+//! Errors and edge cases (never a panic): calls before `load_catalog` fail
+//! naming `catalog`; unknown item ids in events are counted rejections;
+//! `k = 0` or `k` larger than the catalog (or 1000) is an error; filters that
+//! exclude everything give an empty list with a `note` saying so.
+
+pub mod base;
+pub mod catalog;
+pub mod config;
+pub mod events;
+pub mod features;
+pub mod head;
+pub mod options;
+pub mod profile;
+pub mod train;
+
+pub use base::BaseStats;
+pub use catalog::{CatalogReport, ItemTable, Rejection};
+pub use config::{FineTuneConfig, KindWeights, RecommenderConfig};
+pub use events::{EventLog, ImportReport, StoredEvent};
+pub use options::{
+    Diversity, Filters, ReasonKind, RecommendOptions, Recommendation, Recommendations,
+    SimilarOptions,
+};
+pub use train::{TrainOptions, TrainProgress};
+
+use crate::codec::{open, seal, Reader, Writer};
+use crate::error::{Error, Result};
+use crate::prep::{CatalogItem, EventKind, RawEvent};
+use catalog::jaccard;
+use features::{prior_score, Context, PRIOR_WEIGHTS};
+use head::Head;
+use profile::Profile;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use train::TrainingRun;
+
+/// Most events one `track` call accepts (a larger batch is an error).
+pub const MAX_TRACK_BATCH: usize = 10_000;
+/// Events more than this far after `now` are rejected as "in the future".
+const FUTURE_SLACK_MS: f64 = 5.0 * 60_000.0;
+const MODEL_KIND: [u8; 4] = *b"LRMD";
+const MODEL_VERSION: u16 = 1;
+
+/// What `track` did with a batch.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackReport {
+    pub accepted: usize,
+    pub rejected: Vec<Rejection>,
+}
+
+/// What is stored locally, for a privacy panel.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Inspection {
+    pub events: usize,
+    pub unsaved_events: usize,
+    pub distinct_items: usize,
+    pub by_kind: BTreeMap<String, usize>,
+    pub first_event_ms: Option<f64>,
+    pub last_event_ms: Option<f64>,
+    pub catalog_items: usize,
+    pub base_model: bool,
+    pub base_model_known_items: usize,
+    pub fine_tuned: bool,
+    pub trained_steps: u64,
+    pub model_params: usize,
+    /// Size of `exportEvents()` in bytes (what `save()` stores for events).
+    pub events_bytes: usize,
+    /// Size of `exportModel()` in bytes.
+    pub model_bytes: usize,
+}
+
+/// The recommender of one shopper.
+#[derive(Debug, Clone)]
+pub struct Recommender {
+    config: RecommenderConfig,
+    seed: u64,
+    table: Option<ItemTable>,
+    base: Option<BaseStats>,
+    log: EventLog,
+    profile: Profile,
+    head: Option<Head>,
+    run: Option<TrainingRun>,
+    runs: u64,
+    nonce: u64,
+    counter: u64,
+}
+
+fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+fn verb(kind: Option<EventKind>) -> &'static str {
+    match kind {
+        Some(EventKind::Purchase) => "bought",
+        Some(EventKind::AddToCart) => "added to your cart",
+        Some(EventKind::Click) => "looked at",
+        _ => "viewed",
+    }
+}
+
+impl Recommender {
+    /// A recommender with no catalog yet. Fails naming the first bad config field.
+    pub fn new(config: RecommenderConfig) -> Result<Recommender> {
+        config.validate()?;
+        let seed = config.seed.unwrap_or_else(crate::rng::random_seed);
+        Ok(Recommender {
+            log: EventLog::new(config.max_events),
+            profile: Profile::new(&config),
+            seed,
+            config,
+            table: None,
+            base: None,
+            head: None,
+            run: None,
+            runs: 0,
+            // Event ids must differ between tabs even with the same seed.
+            nonce: crate::rng::random_seed(),
+            counter: 0,
+        })
+    }
+
+    pub fn config(&self) -> &RecommenderConfig {
+        &self.config
+    }
+
+    fn table(&self) -> Result<&ItemTable> {
+        self.table
+            .as_ref()
+            .ok_or_else(|| Error::invalid("catalog", "none", "call loadCatalog first"))
+    }
+
+    /// Loads (or replaces) the catalog. Replacing it keeps the events,
+    /// rebuilds the profile, and drops a base model and fine-tuned head made
+    /// for another catalog.
+    pub fn load_catalog(&mut self, items: Vec<CatalogItem>) -> Result<CatalogReport> {
+        let (table, report) = ItemTable::from_items(items, self.config.max_catalog_items)?;
+        let same = self.table.as_ref().map(|t| t.fingerprint()) == Some(table.fingerprint());
+        if !same {
+            self.base = None;
+            self.head = None;
+            self.run = None;
+        }
+        self.table = Some(table);
+        self.rebuild_profile();
+        Ok(report)
+    }
+
+    /// Installs aggregate statistics of a base model (already aligned to
+    /// this catalog with [`BaseStats::align`]).
+    pub fn set_base_stats(&mut self, stats: BaseStats) -> Result<()> {
+        let n = self.table()?.len();
+        if stats.len() != n {
+            return Err(Error::shape("base statistics items", n, stats.len()));
+        }
+        self.base = Some(stats);
+        Ok(())
+    }
+
+    /// Loads the shop's base model blob. This build does not yet read the
+    /// ranking core's format (`rec::BaseModel`); it fails with a clear error
+    /// and the recommender keeps working from the catalog and local history.
+    pub fn load_base_model(&mut self, bytes: &[u8]) -> Result<BaseReport> {
+        self.table()?;
+        let _ = bytes;
+        Err(Error::decode(
+            "base models are not supported by this build yet (rec::BaseModel pending); using cold start",
+        ))
+    }
+
+    fn rebuild_profile(&mut self) {
+        let mut p = Profile::new(&self.config);
+        if let Some(t) = &self.table {
+            for e in self.log.events() {
+                if let Some(i) = t.index_of(&e.item) {
+                    p.add(t, i, e.kind, e.ts_ms, e.quantity);
+                }
+            }
+        }
+        self.profile = p;
+    }
+
+    /// Validates and records events. Unknown items, unknown kinds, `search`
+    /// events (not used), non-finite or future times and bad quantities are
+    /// counted rejections; the rest are stored and change the profile (and so
+    /// the next `recommend`) immediately.
+    pub fn track(&mut self, events: Vec<RawEvent>, now_ms: f64) -> Result<TrackReport> {
+        crate::error::check_finite("nowMs", now_ms)?;
+        if events.len() > MAX_TRACK_BATCH {
+            return Err(Error::invalid(
+                "events.length",
+                events.len(),
+                format!("at most {MAX_TRACK_BATCH} events per call"),
+            ));
+        }
+        let table = self
+            .table
+            .as_ref()
+            .ok_or_else(|| Error::invalid("catalog", "none", "call loadCatalog first"))?;
+        let mut report = TrackReport::default();
+        for (index, e) in events.into_iter().enumerate() {
+            let reject = |reason: String| Rejection { index, reason };
+            let item_id = e.item_id.trim();
+            let Some(item) = table.index_of(item_id) else {
+                let shown: String = item_id.chars().take(40).collect();
+                report
+                    .rejected
+                    .push(reject(format!("unknown item id {shown:?}")));
+                continue;
+            };
+            let Some(kind) = EventKind::parse(e.kind.trim()) else {
+                let shown: String = e.kind.chars().take(40).collect();
+                report.rejected.push(reject(format!(
+                    "unknown kind {shown:?} (view, click, add_to_cart, remove_from_cart, purchase)"
+                )));
+                continue;
+            };
+            if kind == EventKind::Search {
+                report
+                    .rejected
+                    .push(reject("search events are not used (nothing stored)".into()));
+                continue;
+            }
+            if !e.timestamp.is_finite() || e.timestamp < 0.0 {
+                report.rejected.push(reject(format!(
+                    "timestamp {} is not a time in ms",
+                    e.timestamp
+                )));
+                continue;
+            }
+            if e.timestamp > now_ms + FUTURE_SLACK_MS {
+                report.rejected.push(reject(format!(
+                    "timestamp {} is in the future",
+                    e.timestamp
+                )));
+                continue;
+            }
+            let quantity = e.quantity.unwrap_or(1.0);
+            if !(quantity.is_finite() && quantity > 0.0 && quantity <= 1e6) {
+                report
+                    .rejected
+                    .push(reject(format!("quantity {quantity} is not in (0, 1e6]")));
+                continue;
+            }
+            self.counter += 1;
+            let id = mix(self.nonce ^ mix(self.counter));
+            let stored = StoredEvent {
+                id,
+                item: item_id.to_string(),
+                kind,
+                ts_ms: e.timestamp,
+                quantity,
+            };
+            if self.log.push(stored) {
+                self.profile.add(table, item, kind, e.timestamp, quantity);
+                report.accepted += 1;
+            } else {
+                report
+                    .rejected
+                    .push(reject("event id collision (event not stored)".into()));
+            }
+        }
+        Ok(report)
+    }
+
+    fn head_mut(&mut self) -> Result<&mut Head> {
+        if self.head.is_none() {
+            let mut rng = crate::rng::Rng::new(mix(self.seed ^ 0x4845_4144));
+            self.head = Some(Head::new(
+                features::FEATURES,
+                &self.config.hidden,
+                &mut rng,
+            )?);
+        }
+        self.head
+            .as_mut()
+            .ok_or_else(|| Error::Training("no model".into()))
+    }
+
+    /// Starts a fine-tuning run on the local history (replacing a run in
+    /// progress). Returns the initial progress: `done` at once when there is
+    /// nothing to learn (fewer than two usable events).
+    pub fn train_start(&mut self, opts: &TrainOptions) -> Result<TrainProgress> {
+        let budget = opts.resolve(&self.config.fine_tune)?;
+        self.table()?;
+        self.head_mut()?;
+        self.runs += 1;
+        let seed = mix(self.seed ^ self.runs);
+        let (Some(table), Some(head)) = (self.table.as_ref(), self.head.as_mut()) else {
+            return Err(Error::Training("no catalog or model".into()));
+        };
+        let run = TrainingRun::start(
+            table,
+            &self.config,
+            self.base.as_ref(),
+            self.log.events(),
+            head,
+            budget,
+            seed,
+        );
+        let progress = run.progress().clone();
+        self.run = Some(run);
+        Ok(progress)
+    }
+
+    /// Runs the current training run for up to `max_ms` (measured with
+    /// `clock`, in ms). Fails naming `train` when no run was started.
+    pub fn train_chunk(&mut self, max_ms: f64, clock: &dyn Fn() -> f64) -> Result<TrainProgress> {
+        let (Some(run), Some(head)) = (self.run.as_mut(), self.head.as_mut()) else {
+            return Err(Error::invalid(
+                "train",
+                "not started",
+                "call trainStart first",
+            ));
+        };
+        let result = run.chunk(head, max_ms, clock);
+        if result.is_err() || result.as_ref().is_ok_and(|p| p.done) {
+            self.run = None;
+        }
+        result
+    }
+
+    /// Recommendations for the shopper. See [`RecommendOptions`].
+    pub fn recommend(&self, opts: &RecommendOptions) -> Result<Recommendations> {
+        let table = self.table()?;
+        opts.validate(table.len())?;
+        let ctx = Context::new(table, &self.profile, self.base.as_ref());
+        let paths = opts.filters.category_paths();
+        let excluded: BTreeSet<u32> = opts
+            .filters
+            .exclude_ids
+            .iter()
+            .filter_map(|id| table.index_of(id.trim()))
+            .collect();
+        let mut scored: Vec<(f32, u32)> = Vec::new();
+        for (i, item) in table.items().iter().enumerate() {
+            let i = i as u32;
+            if excluded.contains(&i)
+                || (opts.filters.exclude_purchased && self.profile.purchased(i))
+                || (opts.filters.exclude_in_cart && self.profile.in_cart(i))
+                || !opts.filters.item_passes(item, &paths)
+            {
+                continue;
+            }
+            let x = ctx.features(i);
+            let mut s = prior_score(&x);
+            if let Some(h) = &self.head {
+                s += h.logit(&x);
+            }
+            scored.push((if s.is_finite() { s } else { f32::MIN }, i));
+        }
+        let candidates = scored.len();
+        // Highest score first; ties in catalog order (deterministic).
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let picked = diversify(table, scored, opts.k, &opts.diversity);
+        let mut items = Vec::with_capacity(picked.len());
+        for (s, i) in picked {
+            let x = ctx.features(i);
+            items.push(self.reason(table, &ctx, i, &x, s));
+        }
+        let note = if items.len() < opts.k {
+            Some(if candidates == 0 {
+                "the filters exclude every item of the catalog".to_string()
+            } else {
+                format!(
+                    "only {} items pass the filters{}",
+                    candidates,
+                    if opts.diversity.per_category_cap.is_some() {
+                        " and the per-category cap"
+                    } else {
+                        ""
+                    }
+                )
+            })
+        } else {
+            None
+        };
+        Ok(Recommendations {
+            items,
+            note,
+            candidates,
+            model: self.model_name(),
+        })
+    }
+
+    fn model_name(&self) -> String {
+        if self.head.as_ref().is_some_and(|h| h.steps > 0) {
+            "fineTuned".into()
+        } else {
+            "prior".into()
+        }
+    }
+
+    fn reason(
+        &self,
+        table: &ItemTable,
+        ctx: &Context,
+        i: u32,
+        x: &[f32; features::FEATURES],
+        score: f32,
+    ) -> Recommendation {
+        let w = PRIOR_WEIGHTS;
+        let item = table.get(i);
+        let category = item.and_then(|it| it.category());
+        let title_of = |j: u32| table.get(j).map_or(String::new(), |t| t.title.clone());
+        let id_of = |j: u32| table.get(j).map(|t| t.id.clone());
+        let hist = w[0] * x[0] + w[1] * x[1] + w[3] * x[3];
+        let co = w[5] * x[5] + w[7] * x[7];
+        let cat = w[2] * x[2];
+        let make = |kind, reason: String, about: Option<u32>| Recommendation {
+            item_id: id_of(i).unwrap_or_default(),
+            score: score as f64,
+            reason,
+            reason_kind: kind,
+            reason_item_id: about.and_then(id_of),
+        };
+        if co > 0.0 && co >= hist {
+            if let Some((h, is_base)) = ctx.co_source(i) {
+                return if is_base {
+                    make(
+                        ReasonKind::BoughtTogether,
+                        format!("often bought together with {}", title_of(h)),
+                        Some(h),
+                    )
+                } else {
+                    make(
+                        ReasonKind::SameSession,
+                        format!("you looked at it in the same visit as {}", title_of(h)),
+                        Some(h),
+                    )
+                };
+            }
+        }
+        if hist > 0.0 {
+            if let Some((h, _)) = item.and_then(|it| ctx.best_recent_match(i, it)) {
+                let v = verb(self.profile.strongest_kind(h));
+                return make(
+                    ReasonKind::History,
+                    format!("because you {v} {}", title_of(h)),
+                    Some(h),
+                );
+            }
+        }
+        if cat > 0.0 {
+            if let Some(c) = &category {
+                return make(
+                    ReasonKind::Category,
+                    format!("matches your interest in {c}"),
+                    None,
+                );
+            }
+        }
+        let place = category.map_or("the shop".to_string(), |c| c.to_string());
+        if x[6] > 0.0 {
+            return make(ReasonKind::Popular, format!("popular in {place}"), None);
+        }
+        if let Some(r) = item.and_then(|it| it.rating) {
+            return make(
+                ReasonKind::TopRated,
+                format!("rated {r:.1} in {place}"),
+                None,
+            );
+        }
+        make(ReasonKind::Catalog, format!("from {place}"), None)
+    }
+
+    /// Items close to `item_id` (shared attributes, local and base-model
+    /// co-occurrence), the item itself excluded. Items with no similarity at
+    /// all are not returned (the `note` says so when fewer than `k` remain).
+    pub fn similar(&self, item_id: &str, opts: &SimilarOptions) -> Result<Recommendations> {
+        let table = self.table()?;
+        options::check_k(opts.k, table.len())?;
+        opts.filters.validate()?;
+        let Some(q) = table.index_of(item_id.trim()) else {
+            return Err(Error::invalid("itemId", item_id, "not in the catalog"));
+        };
+        let qi = table
+            .get(q)
+            .ok_or_else(|| Error::invalid("itemId", item_id, "not in the catalog"))?;
+        let paths = opts.filters.category_paths();
+        let excluded: BTreeSet<u32> = opts
+            .filters
+            .exclude_ids
+            .iter()
+            .filter_map(|id| table.index_of(id.trim()))
+            .collect();
+        let local = self.profile.co_occurring(q);
+        let base_n: &[(u32, f32)] = self.base.as_ref().map_or(&[], |b| b.neighbours(q));
+        let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
+        for (i, it) in table.items().iter().enumerate() {
+            let i = i as u32;
+            if i == q
+                || excluded.contains(&i)
+                || (opts.filters.exclude_purchased && self.profile.purchased(i))
+                || (opts.filters.exclude_in_cart && self.profile.in_cart(i))
+                || !opts.filters.item_passes(it, &paths)
+            {
+                continue;
+            }
+            let attr = jaccard(&qi.tokens, &it.tokens);
+            let bco = base_n
+                .binary_search_by_key(&i, |&(c, _)| c)
+                .ok()
+                .and_then(|k| base_n.get(k))
+                .map_or(0.0, |&(_, w)| w.tanh());
+            let lco = local
+                .and_then(|m| m.get(&i))
+                .map_or(0.0, |n| (n / 2.0).tanh() as f32);
+            let s = attr + bco + 0.5 * lco;
+            if s > 0.0 && s.is_finite() {
+                let pop = self.base.as_ref().map_or(0.0, |b| b.popularity(i));
+                scored.push((s + 0.01 * pop, i, attr, bco.max(lco)));
+            }
+        }
+        let candidates = scored.len();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(opts.k);
+        let items: Vec<Recommendation> = scored
+            .into_iter()
+            .map(|(s, i, attr, co)| {
+                let it = table.get(i);
+                let (kind, reason) = if co > attr {
+                    (
+                        ReasonKind::BoughtTogether,
+                        format!("often bought together with {}", qi.title),
+                    )
+                } else {
+                    let same_brand = it.and_then(|x| x.brand.as_ref()).is_some()
+                        && it.and_then(|x| x.brand.as_ref()) == qi.brand.as_ref();
+                    let same_cat = it.is_some_and(|x| {
+                        !x.category_path.is_empty() && x.category_path == qi.category_path
+                    });
+                    let what = match (same_cat, same_brand) {
+                        (true, true) => "same category and brand",
+                        (true, false) => "same category",
+                        (false, true) => "same brand",
+                        (false, false) => "shared attributes",
+                    };
+                    (
+                        ReasonKind::SimilarAttributes,
+                        format!("similar to {}: {what}", qi.title),
+                    )
+                };
+                Recommendation {
+                    item_id: it.map_or(String::new(), |x| x.id.clone()),
+                    score: s as f64,
+                    reason,
+                    reason_kind: kind,
+                    reason_item_id: Some(qi.id.clone()),
+                }
+            })
+            .collect();
+        let note = (items.len() < opts.k).then(|| {
+            format!("only {candidates} items share attributes or co-occurrence with {item_id} and pass the filters")
+        });
+        Ok(Recommendations {
+            items,
+            note,
+            candidates,
+            model: "similarity".into(),
+        })
+    }
+
+    /// The fine-tuned model, sealed (kind `LRMD`): the catalog fingerprint and
+    /// the MLP head. Fails when nothing was trained or imported yet.
+    pub fn export_model(&self) -> Result<Vec<u8>> {
+        let table = self.table()?;
+        let head = self.head.as_ref().ok_or_else(|| {
+            Error::invalid("model", "none", "nothing trained yet: call train first")
+        })?;
+        let mut w = Writer::new();
+        w.put_u64(table.fingerprint());
+        w.put_len(features::FEATURES);
+        head.write(&mut w);
+        Ok(seal(MODEL_KIND, MODEL_VERSION, &w.into_bytes()))
+    }
+
+    /// Replaces the fine-tuned model with an exported one. A truncated,
+    /// corrupt, foreign-version or other-catalog blob is rejected and the
+    /// current model is kept.
+    pub fn import_model(&mut self, bytes: &[u8]) -> Result<ModelReport> {
+        let table = self.table()?;
+        let (_, payload) = open(bytes, MODEL_KIND, MODEL_VERSION)?;
+        let mut r = Reader::new(payload);
+        let fp = r.get_u64("model.catalogFingerprint")?;
+        if fp != table.fingerprint() {
+            return Err(Error::invalid(
+                "model",
+                format!("catalog fingerprint {fp:016x}"),
+                format!(
+                    "built for another catalog (this one is {:016x})",
+                    table.fingerprint()
+                ),
+            ));
+        }
+        let nf = r.get_u64("model.features")?;
+        if nf != features::FEATURES as u64 {
+            return Err(Error::shape("model features", features::FEATURES, nf));
+        }
+        let head = Head::read(&mut r)?;
+        r.finish()?;
+        if head.input_dim() != features::FEATURES {
+            return Err(Error::shape(
+                "model input",
+                features::FEATURES,
+                head.input_dim(),
+            ));
+        }
+        let report = ModelReport {
+            params: head.param_count(),
+            trained_steps: head.steps,
+            hidden: head.hidden(),
+        };
+        self.head = Some(head);
+        self.run = None;
+        Ok(report)
+    }
+
+    /// Sealed events (kind `EVTS`): all of them, or only those not yet marked saved.
+    pub fn export_events(&self, only_unsaved: bool) -> Vec<u8> {
+        self.log.export(only_unsaved)
+    }
+
+    /// Marks the events of an export as stored (after the storage write resolved).
+    pub fn mark_saved(&mut self, exported: &[u8]) -> Result<usize> {
+        let ids = EventLog::ids_in(exported)?;
+        self.log.mark_saved(&ids);
+        Ok(ids.len())
+    }
+
+    /// Merges exported events (dedup by event id) and rebuilds the profile.
+    pub fn import_events(&mut self, bytes: &[u8]) -> Result<ImportReport> {
+        let report = self.log.import(bytes)?;
+        if report.added > 0 || report.dropped_oldest > 0 {
+            self.rebuild_profile();
+        }
+        Ok(report)
+    }
+
+    /// Counts, date range and sizes of what is stored locally.
+    pub fn inspect(&self) -> Inspection {
+        let mut by_kind = BTreeMap::new();
+        for e in self.log.events() {
+            *by_kind.entry(e.kind.as_str().to_string()).or_insert(0) += 1;
+        }
+        let events = self.log.events();
+        Inspection {
+            events: events.len(),
+            unsaved_events: self.log.unsaved_count(),
+            distinct_items: events
+                .iter()
+                .map(|e| e.item.as_str())
+                .collect::<BTreeSet<_>>()
+                .len(),
+            by_kind,
+            first_event_ms: events.first().map(|e| e.ts_ms),
+            last_event_ms: events.last().map(|e| e.ts_ms),
+            catalog_items: self.table.as_ref().map_or(0, |t| t.len()),
+            base_model: self.base.is_some(),
+            base_model_known_items: self.base.as_ref().map_or(0, |b| b.known_items),
+            fine_tuned: self.head.as_ref().is_some_and(|h| h.steps > 0),
+            trained_steps: self.head.as_ref().map_or(0, |h| h.steps),
+            model_params: self.head.as_ref().map_or(0, |h| h.param_count()),
+            events_bytes: self.log.export(false).len(),
+            model_bytes: self.export_model().map_or(0, |b| b.len()),
+        }
+    }
+
+    /// Forgets the shopper: events, profile, fine-tuned model, training run.
+    /// The shop's catalog and base model stay loaded.
+    pub fn forget(&mut self) {
+        self.log.clear();
+        self.profile = Profile::new(&self.config);
+        self.head = None;
+        self.run = None;
+    }
+}
+
+/// What `import_model` loaded.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelReport {
+    pub params: usize,
+    pub trained_steps: u64,
+    pub hidden: Vec<usize>,
+}
+
+/// What `load_base_model` loaded.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseReport {
+    pub model_items: usize,
+    pub known_catalog_items: usize,
+}
+
+/// Picks `k` of the sorted candidates, applying MMR and/or a per-category cap.
+fn diversify(
+    table: &ItemTable,
+    sorted: Vec<(f32, u32)>,
+    k: usize,
+    d: &Diversity,
+) -> Vec<(f32, u32)> {
+    let cap = d.per_category_cap.unwrap_or(usize::MAX);
+    let top_cat = |i: u32| table.get(i).and_then(|t| t.category_path.first().cloned());
+    let mut per_cat: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(k);
+    let Some(lambda) = d.mmr_lambda else {
+        for (s, i) in sorted {
+            if out.len() == k {
+                break;
+            }
+            let c = per_cat.entry(top_cat(i)).or_insert(0);
+            if *c < cap {
+                *c += 1;
+                out.push((s, i));
+            }
+        }
+        return out;
+    };
+    let pool_len = sorted.len().min((k * 20).max(200));
+    let mut pool: Vec<(f32, u32)> = sorted.into_iter().take(pool_len).collect();
+    let (hi, lo) = pool
+        .iter()
+        .fold((f32::MIN, f32::MAX), |(h, l), &(s, _)| (h.max(s), l.min(s)));
+    let range = (hi - lo).max(1e-6);
+    let lambda = lambda as f32;
+    while out.len() < k && !pool.is_empty() {
+        let mut best: Option<(f32, usize)> = None;
+        for (pi, &(s, i)) in pool.iter().enumerate() {
+            if per_cat.get(&top_cat(i)).copied().unwrap_or(0) >= cap {
+                continue;
+            }
+            let toks = table.get(i).map_or(&[][..], |t| &t.tokens);
+            let redundancy = out
+                .iter()
+                .map(|&(_, j): &(f32, u32)| {
+                    jaccard(toks, table.get(j).map_or(&[][..], |t| &t.tokens))
+                })
+                .fold(0.0f32, f32::max);
+            let v = lambda * (s - lo) / range - (1.0 - lambda) * redundancy;
+            if best.is_none_or(|(b, _)| v > b) {
+                best = Some((v, pi));
+            }
+        }
+        let Some((_, pi)) = best else { break };
+        let (s, i) = pool.remove(pi);
+        *per_cat.entry(top_cat(i)).or_insert(0) += 1;
+        out.push((s, i));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

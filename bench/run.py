@@ -292,15 +292,26 @@ def report(full):
         lines.append(f"  {name:40s} {s['raw_bytes'] / 1024:8.1f} KiB / {s['gzip_bytes'] / 1024:7.1f} KiB")
     rj = r.get("real_job", {})
     if rj.get("available"):
-        lines.append(f"real job ({rj['items']}-item catalog, {rj['events']} events; {rj['api']}; "
-                     f"setup {rj['setup_ms']:.0f} ms, not timed):")
-        lines.append(f"  fine-tune      {fmt_stat(rj['fine_tune']['ms'], 1)} ms "
-                     f"({rj['fine_tune_steps']} steps, {rj['fine_tune']['rows']} rows)")
-        lines.append(f"  rank top {rj['rank']['k']:<4}  {fmt_stat(rj['rank']['ms'], 3)} ms")
-        lines.append(f"  score catalog  {fmt_stat(rj['score_all']['ms'], 3)} ms")
+        lines.append(f"real job ({rj['items']:,}-item catalog, {rj['events']} events; {rj['api']}; "
+                     f"fresh recommender per repetition):")
+        for key, label in (("load_catalog", "load catalog"), ("track", "track events"),
+                           ("fine_tune", f"fine-tune (chunks of {rj['chunk_ms']} ms)"),
+                           ("recommend_first", f"first recommend k={rj['k']}"),
+                           ("recommend", f"recommend k={rj['k']} (warm)")):
+            lines.append(f"  {label:34s} {fmt_stat(rj[key]['ms'], 2)} ms")
+        lines.append(f"  fine-tune result: {json.dumps(rj['fine_tune_result'])}")
         lines.append(f"  wasm memory after: {rj['memory_bytes']['after_real_job'] / 2**20:.1f} MiB")
     else:
         lines.append(f"real job: not measured ({rj.get('reason')})")
+    bj = r.get("base_model_job", {})
+    if bj.get("available"):
+        lines.append(f"rec::BaseModel job ({bj['items']:,} items, {bj['events']} events; pretrained in the page "
+                     f"in {bj['setup_ms']:.0f} ms, not timed; the package does not use it yet):")
+        lines.append(f"  fine-tune (FineTuneBudget::new)    {fmt_stat(bj['fine_tune']['ms'], 1)} ms "
+                     f"({bj['fine_tune_steps']} steps, {bj['fine_tune']['rows']} rows)")
+        lines.append(f"  rank top {bj['rank']['k']:<26} {fmt_stat(bj['rank']['ms'], 3)} ms")
+        lines.append(f"  score_all (whole catalog)          {fmt_stat(bj['score_all']['ms'], 3)} ms")
+        lines.append(f"  wasm memory after: {bj['memory_bytes']['after_real_job'] / 2**20:.1f} MiB")
     nat = full.get("native")
     if nat is None:
         lines.append("native: skipped (--no-native)")
@@ -324,9 +335,10 @@ def check_smoke(results, libs):
         values += [s["ms"]["median"] for s in r["score"].values()]
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
             problems.append(f"{lib}: non-finite result {values}")
-    rj = results.get("real_job", {})
-    if "localrec" in libs and not rj.get("available"):
-        problems.append(f"real job did not run: {rj.get('reason')}")
+    for key in ("real_job", "base_model_job"):
+        job = results.get(key, {})
+        if "localrec" in libs and not job.get("available"):
+            problems.append(f"{key} did not run: {job.get('reason')}")
     wasm_env = results["env"].get("tfjs-wasm")
     if wasm_env and not wasm_env.get("simd"):
         problems.append(f"tfjs-wasm runs without SIMD: {wasm_env}")

@@ -18,7 +18,7 @@
 //! ```
 #![cfg(feature = "bench")]
 
-use super::to_js;
+use super::to_js_error as to_js;
 use crate::nn::{
     Activation, Control, Dataset, Loss, Mlp, MlpParams, Optimizer, TrainConfig, Validation,
     Workspace,

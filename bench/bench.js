@@ -12,6 +12,7 @@
 //   reps=3 score_reps=15 min_sample_ms=25                 repetitions (training, personalisation / scoring)
 //   libs=localrec,tfjs-wasm,tfjs-cpu                      what to run
 //   real=1 items=10000 events=200 k=20 chunk_ms=50       the real job with the package API (LocalRecCore)
+//   profile=1                                             where localrec's training time goes
 //   basemodel=1 sessions=20000                            the same on rec::BaseModel (pretrained in the page)
 //   pkg=../target/bench/pkg/localrec.js                   the localrec build (with the `bench` feature)
 
@@ -26,7 +27,7 @@ const cfg = {
   libs: (params.get('libs') || 'localrec,tfjs-wasm,tfjs-cpu').split(','),
   pkg: params.get('pkg') || '../target/bench/pkg/localrec.js',
   seed: num('seed', 42),
-  real: num('real', 1), basemodel: num('basemodel', 1), chunkMs: num('chunk_ms', 50), items: num('items', 10000), sessions: num('sessions', 20000), events: num('events', 200),
+  profile: num('profile', 1), real: num('real', 1), basemodel: num('basemodel', 1), chunkMs: num('chunk_ms', 50), items: num('items', 10000), sessions: num('sessions', 20000), events: num('events', 200),
   k: num('k', 20),
 };
 
@@ -244,6 +245,28 @@ async function runLib(lib, data, memory) {
   return out;
 }
 
+// Where localrec's training time goes: the MLP issue's own timing loop run inside wasm (nn::bench, its own
+// data, no JavaScript in the loop), and one epoch at several batch sizes (per-batch overhead vs kernels).
+async function profileLocalrec(mod, data) {
+  log('localrec: profile (in-wasm reference loop, batch sizes)');
+  await sleep(0);
+  const out = { in_wasm: mod.runReference(cfg.n, cfg.epochs, cfg.reps), batch_sweep: {} };
+  for (const b of [16, 64, 256, 1024]) {
+    const speeds = [];
+    for (let r = 0; r < cfg.reps; r++) {
+      const m = mod.BenchMlp.reference(cfg.dim, cfg.seed);
+      await sleep(0);
+      const t0 = now();
+      m.fit(data.train.x, data.train.y, 1, b, cfg.lr, cfg.seed);
+      speeds.push((cfg.n / (now() - t0)) * 1000);
+      m.free();
+    }
+    out.batch_sweep[b] = { samples_per_s: stats(speeds) };
+  }
+  log(`  in wasm: ${out.in_wasm.trainSamplesPerSec.toFixed(0)} samples/s, score 10k ${out.in_wasm.score10kMs.toFixed(3)} ms`);
+  return out;
+}
+
 // 4. The real job, through the package's own API (LocalRecCore, what `LocalRec` wraps): load a catalog of
 // plain JS objects, track the shopper's events, fine-tune (trainStart + trainChunk until done), recommend.
 // A fresh recommender per repetition; every step is timed from JS values to JS results.
@@ -379,6 +402,7 @@ async function main() {
       results.env.localrec = { version: mod.version(), simd: true };
       const memory = () => exports.memory.buffer.byteLength;
       results.libs[name] = await runLib(localrecLib(mod), data, memory);
+      if (cfg.profile) results.profile = await profileLocalrec(mod, data);
       if (cfg.real) results.real_job = await packageJob(mod, memory);
       if (cfg.basemodel) results.base_model_job = await realJob(mod, memory);
     } else if (name.startsWith('tfjs-')) {

@@ -436,7 +436,7 @@ mod tests {
 
     fn planted(n: usize, d: usize) -> (Vec<f32>, Vec<f32>) {
         let mut rng = crate::rng::Rng::new(3);
-        let w: Vec<f32> = (0..d).map(|_| rng.normal() as f32).collect();
+        let w: Vec<f32> = (0..d).map(|_| rng.normal()).collect();
         let x: Vec<f32> = (0..n * d).map(|_| rng.next_f32() * 2.0 - 1.0).collect();
         let y = x
             .chunks(d)

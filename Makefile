@@ -44,8 +44,12 @@ lint:
 test-native:
 	cargo test
 
+## Browser tests are the files tests/web*.rs (wasm_bindgen_test_configure!(run_in_browser)).
+## Only they are built for wasm32: the other test files are native (files, threads, proptest).
+BROWSER_TESTS := $(foreach f,$(sort $(wildcard tests/web*.rs)),--test $(basename $(notdir $(f))))
+
 test-browser:
-	wasm-pack test --headless --firefox
+	wasm-pack test --headless --firefox -- $(BROWSER_TESTS)
 
 ## The demo shop's static assets (catalog, simulated shoppers, base model); committed, rebuilt on demand.
 assets:

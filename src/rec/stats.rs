@@ -553,7 +553,9 @@ impl ItemStats {
         let popularity = r.get_f32s("popularity")?;
         let recent = r.get_f32s("recent popularity")?;
         if recent.len() != n_items || recent.iter().any(|p| !p.is_finite() || *p < 0.0) {
-            return Err(Error::decode("recent popularity: wrong length or invalid value"));
+            return Err(Error::decode(
+                "recent popularity: wrong length or invalid value",
+            ));
         }
         if popularity.len() != n_items || popularity.iter().any(|p| !p.is_finite() || *p < 0.0) {
             return Err(Error::decode("popularity: wrong length or invalid value"));

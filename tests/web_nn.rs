@@ -1,10 +1,11 @@
-//! The MLP engine compiled to wasm32 trains exactly like the native build.
-//! Runs under `wasm-bindgen-test-runner` (Node by default); the lead's
-//! tests/web.rs runs the same check in headless Firefox.
+//! The MLP engine compiled to wasm32 trains exactly like the native build,
+//! checked in headless Firefox (`make test-browser`).
 #![cfg(target_arch = "wasm32")]
 
 use localrec::nn::selftest::{seeded_run, EXPECTED};
-use wasm_bindgen_test::wasm_bindgen_test;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 fn seeded_training_matches_the_native_constants() {

@@ -11,7 +11,9 @@
 //   pn=2000 pepochs=10                                    personalisation: new examples × epochs
 //   reps=3 score_reps=15 min_sample_ms=25                 repetitions (training, personalisation / scoring)
 //   libs=localrec,tfjs-wasm,tfjs-cpu                      what to run
-//   real=1 items=10000 sessions=20000 events=200 k=20     the real job (localrec only; real=0 skips it)
+//   real=1 items=10000 events=200 k=20 chunk_ms=50       the real job with the package API (LocalRecCore)
+//   profile=1                                             where localrec's training time goes
+//   basemodel=1 sessions=20000                            the same on rec::BaseModel (pretrained in the page)
 //   pkg=../target/bench/pkg/localrec.js                   the localrec build (with the `bench` feature)
 
 const params = new URLSearchParams(location.search);
@@ -25,7 +27,7 @@ const cfg = {
   libs: (params.get('libs') || 'localrec,tfjs-wasm,tfjs-cpu').split(','),
   pkg: params.get('pkg') || '../target/bench/pkg/localrec.js',
   seed: num('seed', 42),
-  real: num('real', 1), items: num('items', 10000), sessions: num('sessions', 20000), events: num('events', 200),
+  profile: num('profile', 1), real: num('real', 1), basemodel: num('basemodel', 1), chunkMs: num('chunk_ms', 50), items: num('items', 10000), sessions: num('sessions', 20000), events: num('events', 200),
   k: num('k', 20),
 };
 
@@ -36,7 +38,7 @@ function log(msg) {
   logEl.textContent += msg + '\n';
 }
 window.addEventListener('error', (e) => { state.error = String(e.message || e); });
-window.addEventListener('unhandledrejection', (e) => { state.error = String(e.reason && (e.reason.stack || e.reason)); });
+window.addEventListener('unhandledrejection', (e) => { state.error = `${e.reason}\n${(e.reason && e.reason.stack) || ''}`; });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
@@ -243,10 +245,108 @@ async function runLib(lib, data, memory) {
   return out;
 }
 
-// 4. The real job: a base model for a synthetic catalog (pretrained outside the timings), then the
-// shopper's part from a Uint32Array of events: fine-tune, rank the top k, score the whole catalog.
+// Where localrec's training time goes: the MLP issue's own timing loop run inside wasm (nn::bench, its own
+// data, no JavaScript in the loop), and one epoch at several batch sizes (per-batch overhead vs kernels).
+async function profileLocalrec(mod, data) {
+  log('localrec: profile (in-wasm reference loop, batch sizes)');
+  await sleep(0);
+  const out = { in_wasm: mod.runReference(cfg.n, cfg.epochs, cfg.reps), batch_sweep: {} };
+  for (const b of [16, 64, 256, 1024]) {
+    const speeds = [];
+    for (let r = 0; r < cfg.reps; r++) {
+      const m = mod.BenchMlp.reference(cfg.dim, cfg.seed);
+      await sleep(0);
+      const t0 = now();
+      m.fit(data.train.x, data.train.y, 1, b, cfg.lr, cfg.seed);
+      speeds.push((cfg.n / (now() - t0)) * 1000);
+      m.free();
+    }
+    out.batch_sweep[b] = { samples_per_s: stats(speeds) };
+  }
+  log(`  in wasm: ${out.in_wasm.trainSamplesPerSec.toFixed(0)} samples/s, score 10k ${out.in_wasm.score10kMs.toFixed(3)} ms`);
+  return out;
+}
+
+// 4. The real job, through the package's own API (LocalRecCore, what `LocalRec` wraps): load a catalog of
+// plain JS objects, track the shopper's events, fine-tune (trainStart + trainChunk until done), recommend.
+// A fresh recommender per repetition; every step is timed from JS values to JS results.
+function syntheticCatalog(n, seed) {
+  const rand = mulberry32(seed);
+  const items = [];
+  for (let i = 0; i < n; i++) {
+    const top = i % 12;
+    const sub = Math.floor(i / 12) % 40;
+    items.push({
+      id: `sku-${i}`, title: `Product ${i}`, category: `Dept ${top} > Aisle ${top}-${sub % 8}`,
+      brand: `Brand ${Math.floor(rand() * 150)}`, price: Math.round(5 + rand() * 300),
+      tags: [`t${Math.floor(rand() * 60)}`, `t${Math.floor(rand() * 60)}`], inStock: rand() > 0.05,
+      rating: Math.round((2.5 + rand() * 2.5) * 10) / 10,
+    });
+  }
+  return items;
+}
+function syntheticEvents(n, items, seed, endMs) {
+  const rand = mulberry32(seed);
+  const kinds = ['view', 'view', 'view', 'view', 'click', 'click', 'add_to_cart', 'purchase'];
+  // Two departments this shopper likes, plus some browsing anywhere.
+  const likes = [Math.floor(rand() * 12), Math.floor(rand() * 12)];
+  const events = [];
+  for (let e = 0; e < n; e++) {
+    let i = Math.floor(rand() * items);
+    if (rand() < 0.8) i = likes[e % 2] + 12 * Math.floor(rand() * Math.floor(items / 12));
+    events.push({ itemId: `sku-${Math.min(i, items - 1)}`, kind: kinds[Math.floor(rand() * kinds.length)],
+      timestamp: endMs - (n - e) * 45000 });
+  }
+  return events;
+}
+async function packageJob(mod, memory) {
+  log(`localrec: real job with the package API, ${cfg.items}-item catalog, ${cfg.events} events`);
+  const nowMs = Date.now();
+  const items = syntheticCatalog(cfg.items, cfg.seed);
+  const events = syntheticEvents(cfg.events, cfg.items, cfg.seed + 11, nowMs);
+  const steps = { load_catalog: [], track: [], fine_tune: [], recommend_first: [] };
+  const out = { available: true, api: 'LocalRecCore (loadCatalog, trackMany, trainStart/trainChunk, recommend)',
+    items: cfg.items, events: cfg.events, k: cfg.k, chunk_ms: cfg.chunkMs, memory_bytes: {} };
+  let core = null;
+  for (let r = 0; r < Math.max(cfg.reps, 3); r++) {
+    if (core) core.free();
+    await sleep(0);
+    let t0 = now();
+    core = new mod.LocalRecCore({ seed: cfg.seed });
+    const catalog = core.loadCatalog(items);
+    steps.load_catalog.push(now() - t0);
+    t0 = now();
+    const tracked = core.trackMany(events, nowMs);
+    steps.track.push(now() - t0);
+    t0 = now();
+    let progress = core.trainStart();
+    while (!progress.done) progress = core.trainChunk(cfg.chunkMs);
+    steps.fine_tune.push(now() - t0);
+    t0 = now();
+    const recs = core.recommend({ k: cfg.k });
+    steps.recommend_first.push(now() - t0);
+    if (catalog.accepted !== cfg.items || tracked.accepted !== cfg.events || recs.items.length !== Math.min(cfg.k, cfg.items)) {
+      throw new Error(`real job: catalog ${catalog.accepted}/${cfg.items}, events ${tracked.accepted}/${cfg.events}, ` +
+        `${recs.items.length} recommendations`);
+    }
+    out.fine_tune_result = { steps: progress.steps, examples: progress.examples, stop: progress.stopReason,
+      loss: progress.loss, model: recs.model };
+  }
+  for (const [k, v] of Object.entries(steps)) out[k] = { ms: stats(v) };
+  let recs = null;
+  out.recommend = { ms: await timeCalls(async () => { recs = core.recommend({ k: cfg.k }); }, cfg.scoreReps, cfg.minSampleMs) };
+  out.sample = recs.items.slice(0, 3).map((x) => `${x.itemId}: ${x.reason}`);
+  out.memory_bytes.after_real_job = memory();
+  log(`  load ${out.load_catalog.ms.median.toFixed(1)} ms, track ${out.track.ms.median.toFixed(1)} ms, fine-tune ` +
+      `${out.fine_tune.ms.median.toFixed(1)} ms (${out.fine_tune_result.steps} steps), recommend ${out.recommend.ms.median.toFixed(2)} ms`);
+  core.free();
+  return out;
+}
+
+// 5. The engine the package does not use yet: rec::BaseModel for a synthetic catalog (pretrained here, outside
+// the timings), then the shopper's part from a Uint32Array of events: fine-tune, rank the top k, score all.
 async function realJob(mod, memory) {
-  log(`localrec: real job, pretraining a synthetic ${cfg.items}-item catalog (${cfg.sessions} sessions; not timed)`);
+  log(`localrec: rec::BaseModel job, pretraining a synthetic ${cfg.items}-item catalog (${cfg.sessions} sessions; not timed)`);
   await sleep(0);
   let t0 = now();
   const cat = mod.BenchCatalog.synthetic(cfg.items, cfg.sessions, cfg.seed);
@@ -266,7 +366,7 @@ async function realJob(mod, memory) {
   let all = null;
   out.score_all = { ms: await timeCalls(async () => { all = cat.scoreAll(events); }, cfg.scoreReps, cfg.minSampleMs) };
   if (!top || top.length === 0 || !all || all.length !== cfg.items || !all.every(Number.isFinite)) {
-    throw new Error('real job: bad ranking results');
+    throw new Error('rec::BaseModel job: bad ranking results');
   }
   out.memory_bytes.after_real_job = memory();
   log(`  fine-tune ${out.fine_tune.ms.median.toFixed(1)} ms (${out.fine_tune_steps} steps), rank top ${cfg.k} ` +
@@ -292,7 +392,8 @@ async function main() {
     personalTest: planted(Math.max(cfg.test, 1), wPersonal, cfg.seed + 5),
   };
   const results = { config: cfg, user_agent: navigator.userAgent, libs: {}, env: {},
-    real_job: { available: false, reason: 'not run (needs localrec in libs and real=1)' } };
+    real_job: { available: false, reason: 'not run (needs localrec in libs and real=1)' },
+    base_model_job: { available: false, reason: 'not run (needs localrec in libs and basemodel=1)' } };
   for (const name of cfg.libs) {
     await sleep(0);
     if (name === 'localrec') {
@@ -301,7 +402,9 @@ async function main() {
       results.env.localrec = { version: mod.version(), simd: true };
       const memory = () => exports.memory.buffer.byteLength;
       results.libs[name] = await runLib(localrecLib(mod), data, memory);
-      if (cfg.real) results.real_job = await realJob(mod, memory);
+      if (cfg.profile) results.profile = await profileLocalrec(mod, data);
+      if (cfg.real) results.real_job = await packageJob(mod, memory);
+      if (cfg.basemodel) results.base_model_job = await realJob(mod, memory);
     } else if (name.startsWith('tfjs-')) {
       const backend = name.slice(5);
       results.env[name] = await useBackend(backend);
@@ -323,7 +426,7 @@ main().then(
     el.textContent = `done in ${(results.total_ms / 1000).toFixed(1)} s`;
   },
   (err) => {
-    state.error = String((err && err.stack) || err);
+    state.error = `${err}\n${(err && err.stack) || ''}`;
     state.done = true;
     const el = document.getElementById('status');
     el.dataset.state = 'error';

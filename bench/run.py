@@ -168,10 +168,15 @@ def file_sizes(paths):
 
 def sizes(release_pkg, bench_pkg):
     out = {}
-    for name, pkg in (("localrec", release_pkg), ("localrec (bench build)", bench_pkg)):
-        files = [os.path.join(pkg, "localrec_bg.wasm"), os.path.join(pkg, "localrec.js")]
-        if all(os.path.exists(f) for f in files):
-            out[name] = file_sizes(files)
+    # The published package: its .wasm and every JS module (index.js imports the rest, worker included).
+    release = sorted(os.path.join(release_pkg, f) for f in os.listdir(release_pkg)
+                     if f.endswith(".js") or f.endswith(".wasm")) if os.path.isdir(release_pkg) else []
+    if any(f.endswith("localrec_bg.wasm") for f in release):
+        out["localrec (package: .wasm + all .js)"] = file_sizes(release)
+        out["localrec (package .wasm only)"] = file_sizes([f for f in release if f.endswith(".wasm")])
+    files = [os.path.join(bench_pkg, "localrec_bg.wasm"), os.path.join(bench_pkg, "localrec.js")]
+    if all(os.path.exists(f) for f in files):
+        out["localrec (bench build, + bench hooks)"] = file_sizes(files)
     wasm_dist = os.path.join(TFJS, "tfjs-backend-wasm", "dist")
     minimal = {  # what an app using the layers API on one backend ships
         "tfjs-wasm (core+layers+wasm backend)": [
@@ -192,24 +197,28 @@ def sizes(release_pkg, bench_pkg):
 
 
 def native_figures(timeout):
-    cmd = ["cargo", "run", "--release", "--quiet", "--", "bench", "--json"]
+    """`localrec bench --json` (thread CPU time, as the MLP issue specifies) and with --wall (wall clock,
+    like the browser figures)."""
+    base = ["cargo", "run", "--release", "--quiet", "--", "bench", "--json"]
     if not os.path.exists(os.path.join(ROOT, "src", "bin", "localrec", "bench.rs")):
-        return {"available": False, "command": " ".join(cmd),
+        return {"available": False, "command": " ".join(base),
                 "reason": "this checkout has no `localrec bench` command yet (src/bin/localrec/bench.rs, branch nn)"}
-    print(f"native: {' '.join(cmd)}", flush=True)
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return {"available": False, "reason": f"{type(e).__name__}: {e}"}
-    if proc.returncode != 0:
-        lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
-        return {"available": False, "command": " ".join(cmd),
-                "reason": f"exit {proc.returncode}: {lines[0] if lines else ''}"}
-    try:
-        report = json.loads(proc.stdout)
-    except json.JSONDecodeError as e:
-        return {"available": False, "reason": f"not JSON: {e}"}
-    return {"available": True, "command": " ".join(cmd), "report": report}
+    out = {"available": True, "runs": {}}
+    for name, cmd in (("cpu_time", base), ("wall", base + ["--wall"])):
+        print(f"native: {' '.join(cmd)}", flush=True)
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return {"available": False, "command": " ".join(cmd), "reason": f"{type(e).__name__}: {e}"}
+        if proc.returncode != 0:
+            lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
+            return {"available": False, "command": " ".join(cmd),
+                    "reason": f"exit {proc.returncode}: {lines[0] if lines else ''}"}
+        try:
+            out["runs"][name] = {"command": " ".join(cmd), "report": json.loads(proc.stdout)}
+        except json.JSONDecodeError as e:
+            return {"available": False, "command": " ".join(cmd), "reason": f"not JSON: {e}"}
+    return out
 
 
 def machine():
@@ -277,6 +286,10 @@ def table(results):
     return "\n".join(out)
 
 
+def results_dim(results):
+    return int(results["config"].get("dim", 64))
+
+
 def report(full):
     r = full["browser"]
     lines = [f"localrec benchmark — {full['date']} — {full['browser_version'] or r['user_agent']}",
@@ -290,22 +303,53 @@ def report(full):
     lines.append("download (raw / gzip -9):")
     for name, s in full["sizes"].items():
         lines.append(f"  {name:40s} {s['raw_bytes'] / 1024:8.1f} KiB / {s['gzip_bytes'] / 1024:7.1f} KiB")
+    prof = r.get("profile")
+    if prof:
+        w = prof["in_wasm"]
+        dims = [results_dim(r), 64, 32, 1]
+        fwd = 2 * sum(a * b for a, b in zip(dims, dims[1:]))  # FLOPs per row, forward
+        lines.append("localrec profile:")
+        lines.append(f"  nn::bench::run_reference inside wasm (no JS in the loop): {w['trainSamplesPerSec']:.0f} samples/s "
+                     f"(runs {', '.join(f'{v:.0f}' for v in w['trainSamplesPerSecRuns'])}), "
+                     f"score 1,000 {w['score1kMs']:.3f} ms, 10,000 {w['score10kMs']:.3f} ms, "
+                     f"final loss {w['finalLoss']:.4f}, test accuracy {w['testAccuracy']:.4f}")
+        lines.append("  one epoch by batch size (samples/s): " + ", ".join(
+            f"{b}: {fmt_stat(v['samples_per_s'], 0)}" for b, v in prof["batch_sweep"].items()))
+        lr = r["libs"].get("localrec", {})
+        if lr:
+            train_gflops = 3 * fwd * lr["train"]["samples_per_s"]["median"] / 1e9
+            lines.append(f"  effective GFLOP/s (≈3× forward FLOPs per trained row): training {train_gflops:.1f}"
+                         + "".join(f", scoring {n} {fwd * int(n) / (v['ms']['median'] / 1000) / 1e9:.1f}"
+                                   for n, v in lr["score"].items()))
     rj = r.get("real_job", {})
     if rj.get("available"):
-        lines.append(f"real job ({rj['items']}-item catalog, {rj['events']} events; {rj['api']}; "
-                     f"setup {rj['setup_ms']:.0f} ms, not timed):")
-        lines.append(f"  fine-tune      {fmt_stat(rj['fine_tune']['ms'], 1)} ms "
-                     f"({rj['fine_tune_steps']} steps, {rj['fine_tune']['rows']} rows)")
-        lines.append(f"  rank top {rj['rank']['k']:<4}  {fmt_stat(rj['rank']['ms'], 3)} ms")
-        lines.append(f"  score catalog  {fmt_stat(rj['score_all']['ms'], 3)} ms")
+        lines.append(f"real job ({rj['items']:,}-item catalog, {rj['events']} events; {rj['api']}; "
+                     f"fresh recommender per repetition):")
+        for key, label in (("load_catalog", "load catalog"), ("track", "track events"),
+                           ("fine_tune", f"fine-tune (chunks of {rj['chunk_ms']} ms)"),
+                           ("recommend_first", f"first recommend k={rj['k']}"),
+                           ("recommend", f"recommend k={rj['k']} (warm)")):
+            lines.append(f"  {label:34s} {fmt_stat(rj[key]['ms'], 2)} ms")
+        lines.append(f"  fine-tune result: {json.dumps(rj['fine_tune_result'])}")
         lines.append(f"  wasm memory after: {rj['memory_bytes']['after_real_job'] / 2**20:.1f} MiB")
     else:
         lines.append(f"real job: not measured ({rj.get('reason')})")
+    bj = r.get("base_model_job", {})
+    if bj.get("available"):
+        lines.append(f"rec::BaseModel job ({bj['items']:,} items, {bj['events']} events; pretrained in the page "
+                     f"in {bj['setup_ms']:.0f} ms, not timed; the package does not use it yet):")
+        lines.append(f"  fine-tune (FineTuneBudget::new)    {fmt_stat(bj['fine_tune']['ms'], 1)} ms "
+                     f"({bj['fine_tune_steps']} steps, {bj['fine_tune']['rows']} rows)")
+        lines.append(f"  rank top {bj['rank']['k']:<26} {fmt_stat(bj['rank']['ms'], 3)} ms")
+        lines.append(f"  score_all (whole catalog)          {fmt_stat(bj['score_all']['ms'], 3)} ms")
+        lines.append(f"  wasm memory after: {bj['memory_bytes']['after_real_job'] / 2**20:.1f} MiB")
     nat = full.get("native")
     if nat is None:
         lines.append("native: skipped (--no-native)")
     elif nat.get("available"):
-        lines.append(f"native ({nat['command']}): {json.dumps(nat['report'])}")
+        for run in nat["runs"].values():
+            lines.append(f"native ({run['command']}):")
+            lines.append(f"  {json.dumps(run['report'])}")
     else:
         lines.append(f"native: not available ({nat.get('reason')})")
     return "\n".join(lines)
@@ -324,9 +368,10 @@ def check_smoke(results, libs):
         values += [s["ms"]["median"] for s in r["score"].values()]
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
             problems.append(f"{lib}: non-finite result {values}")
-    rj = results.get("real_job", {})
-    if "localrec" in libs and not rj.get("available"):
-        problems.append(f"real job did not run: {rj.get('reason')}")
+    for key in ("real_job", "base_model_job"):
+        job = results.get(key, {})
+        if "localrec" in libs and not job.get("available"):
+            problems.append(f"{key} did not run: {job.get('reason')}")
     wasm_env = results["env"].get("tfjs-wasm")
     if wasm_env and not wasm_env.get("simd"):
         problems.append(f"tfjs-wasm runs without SIMD: {wasm_env}")

@@ -15,7 +15,7 @@
 
 use crate::error::{Error, Result};
 use crate::eval::metrics::RankOutcome;
-use crate::rec::{Baseline, BaseModel, ItemStats, RankScratch, ScoreScratch, StatsConfig};
+use crate::rec::{BaseModel, Baseline, ItemStats, RankScratch, ScoreScratch, StatsConfig};
 use crate::rng::Rng;
 
 /// Something that scores every item for a history.
@@ -37,7 +37,12 @@ impl Scorer<'_> {
     }
 
     /// Dense scores for `history` into `out`.
-    pub fn scores(&self, history: &[u32], scratch: &mut EvalScratch, out: &mut [f32]) -> Result<()> {
+    pub fn scores(
+        &self,
+        history: &[u32],
+        scratch: &mut EvalScratch,
+        out: &mut [f32],
+    ) -> Result<()> {
         match self {
             Scorer::Baseline(s, b) => s.baseline_scores(*b, history, &mut scratch.score, out),
             Scorer::Model(m) => m.score_all(history, &mut scratch.rank, out),
@@ -66,7 +71,12 @@ pub struct Case<'a> {
 
 /// Ranks every case. With `exclude_history`, items of the input other than the target are
 /// left out of a full ranking (the S3-Rec protocol).
-pub fn rank_cases(scorer: &Scorer<'_>, cases: &[Case<'_>], exclude_history: bool, scratch: &mut EvalScratch) -> Result<Vec<RankOutcome>> {
+pub fn rank_cases(
+    scorer: &Scorer<'_>,
+    cases: &[Case<'_>],
+    exclude_history: bool,
+    scratch: &mut EvalScratch,
+) -> Result<Vec<RankOutcome>> {
     let n = scorer.n_items();
     let mut dense = std::mem::take(&mut scratch.dense);
     dense.resize(n, 0.0);
@@ -78,12 +88,22 @@ pub fn rank_cases(scorer: &Scorer<'_>, cases: &[Case<'_>], exclude_history: bool
             Some(neg) => {
                 others.clear();
                 for &j in neg {
-                    others.push(*dense.get(j as usize).ok_or_else(|| Error::invalid("negative item", j, "out of range"))?);
+                    others.push(
+                        *dense
+                            .get(j as usize)
+                            .ok_or_else(|| Error::invalid("negative item", j, "out of range"))?,
+                    );
                 }
-                let t = *dense.get(case.target as usize).ok_or_else(|| Error::invalid("target", case.target, "out of range"))?;
+                let t = *dense
+                    .get(case.target as usize)
+                    .ok_or_else(|| Error::invalid("target", case.target, "out of range"))?;
                 RankOutcome::among(t, &others)?
             }
-            None => RankOutcome::from_scores(&dense, case.target, if exclude_history { case.input } else { &[] })?,
+            None => RankOutcome::from_scores(
+                &dense,
+                case.target,
+                if exclude_history { case.input } else { &[] },
+            )?,
         };
         out.push(o);
     }
@@ -93,7 +113,12 @@ pub fn rank_cases(scorer: &Scorer<'_>, cases: &[Case<'_>], exclude_history: bool
 
 /// For each user, `count` items sampled uniformly (seeded, without replacement) from those the
 /// user never interacted with.
-pub fn sample_negatives(sequences: &[&[u32]], n_items: usize, count: usize, seed: u64) -> Result<Vec<Vec<u32>>> {
+pub fn sample_negatives(
+    sequences: &[&[u32]],
+    n_items: usize,
+    count: usize,
+    seed: u64,
+) -> Result<Vec<Vec<u32>>> {
     let mut rng = Rng::new(seed);
     sequences
         .iter()
@@ -103,7 +128,11 @@ pub fn sample_negatives(sequences: &[&[u32]], n_items: usize, count: usize, seed
             seen.sort_unstable();
             seen.dedup();
             if n_items < seen.len() + count {
-                return Err(Error::invalid(format!("user {u}"), s.len(), format!("too few unseen items for {count} negatives")));
+                return Err(Error::invalid(
+                    format!("user {u}"),
+                    s.len(),
+                    format!("too few unseen items for {count} negatives"),
+                ));
             }
             let mut neg: Vec<u32> = Vec::with_capacity(count);
             while neg.len() < count {
@@ -143,7 +172,10 @@ pub fn tune_item_knn(
     let mut best = (base.clone(), -1.0, -1.0);
     let mut last_counting = None;
     let mut stats: Option<ItemStats> = None;
-    let lean = StatsConfig { keep_sessions: 0, ..base.clone() };
+    let lean = StatsConfig {
+        keep_sessions: 0,
+        ..base.clone()
+    };
     for (window, backward, alpha, decay) in knn_grid() {
         let mut cfg = lean.clone();
         cfg.cooc.window = window;
@@ -157,11 +189,20 @@ pub fn tune_item_knn(
         }
         let Some(s) = stats.as_mut() else { continue };
         s.config.knn_decay = decay;
-        let out = rank_cases(&Scorer::Baseline(s, Baseline::ItemKnn), cases, exclude_history, &mut EvalScratch::default())?;
+        let out = rank_cases(
+            &Scorer::Baseline(s, Baseline::ItemKnn),
+            cases,
+            exclude_history,
+            &mut EvalScratch::default(),
+        )?;
         let n = out.len().max(1) as f64;
         let hr = out.iter().map(|o| o.hit_rate(10)).sum::<f64>() / n;
         let ndcg = out.iter().map(|o| o.ndcg(10)).sum::<f64>() / n;
-        let w = if window == usize::MAX { "all".to_string() } else { window.to_string() };
+        let w = if window == usize::MAX {
+            "all".to_string()
+        } else {
+            window.to_string()
+        };
         progress(&format!("item-kNN window {w} backward {backward} alpha {alpha} decay {decay}: HR@10 {hr:.4} NDCG@10 {ndcg:.4}"));
         if ndcg > best.2 {
             let mut chosen = base.clone();

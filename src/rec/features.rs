@@ -55,7 +55,13 @@ pub struct CandidateConfig {
 
 impl Default for CandidateConfig {
     fn default() -> Self {
-        CandidateConfig { from_knn: 150, from_markov: 50, from_sknn: 150, popular: 30, exclude_history: false }
+        CandidateConfig {
+            from_knn: 150,
+            from_markov: 50,
+            from_sknn: 150,
+            popular: 30,
+            exclude_history: false,
+        }
     }
 }
 
@@ -97,7 +103,9 @@ impl Candidates {
 
     /// Feature row of candidate `c`.
     pub fn row(&self, c: usize) -> &[f32] {
-        self.features.get(c * FEATURE_COUNT..(c + 1) * FEATURE_COUNT).unwrap_or(&[])
+        self.features
+            .get(c * FEATURE_COUNT..(c + 1) * FEATURE_COUNT)
+            .unwrap_or(&[])
     }
 
     /// Writes 1/(1+rank) of each candidate by `key` (0 where key is 0) into `rank`.
@@ -106,7 +114,11 @@ impl Candidates {
         self.order.clear();
         self.order.extend(0..n);
         let items = &self.items;
-        self.order.sort_by(|&a, &b| key(items[b]).total_cmp(&key(items[a])).then(items[a].cmp(&items[b])));
+        self.order.sort_by(|&a, &b| {
+            key(items[b])
+                .total_cmp(&key(items[a]))
+                .then(items[a].cmp(&items[b]))
+        });
         self.rank.clear();
         self.rank.resize(n, 0.0);
         for (r, &c) in self.order.iter().enumerate() {
@@ -127,19 +139,38 @@ impl Candidates {
     ) -> Result<()> {
         stats.accumulate(history, scratch)?;
         self.items.clear();
-        top_by(&scratch.touched, &scratch.knn, cfg.from_knn, &mut self.items);
+        top_by(
+            &scratch.touched,
+            &scratch.knn,
+            cfg.from_knn,
+            &mut self.items,
+        );
         {
             let mut scored: Vec<(u32, f32)> = scratch
                 .touched
                 .iter()
-                .map(|&j| (j, scratch.m1[j as usize] + 0.5 * scratch.m2[j as usize] + 0.25 * scratch.m3[j as usize]))
+                .map(|&j| {
+                    (
+                        j,
+                        scratch.m1[j as usize]
+                            + 0.5 * scratch.m2[j as usize]
+                            + 0.25 * scratch.m3[j as usize],
+                    )
+                })
                 .filter(|&(_, s)| s > 0.0)
                 .collect();
             scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            self.items.extend(scored.iter().take(cfg.from_markov).map(|&(j, _)| j));
+            self.items
+                .extend(scored.iter().take(cfg.from_markov).map(|&(j, _)| j));
         }
-        top_by(&scratch.sknn_touched, &scratch.sknn, cfg.from_sknn, &mut self.items);
-        self.items.extend(stats.top_popular.iter().take(cfg.popular));
+        top_by(
+            &scratch.sknn_touched,
+            &scratch.sknn,
+            cfg.from_sknn,
+            &mut self.items,
+        );
+        self.items
+            .extend(stats.top_popular.iter().take(cfg.popular));
         // History summary: (item, count, distance from the end of its last occurrence).
         self.hist.clear();
         let n = history.len();
@@ -162,17 +193,30 @@ impl Candidates {
             self.items.retain(|j| !hist.iter().any(|h| h.0 == *j));
         }
         if self.items.is_empty() {
-            return Err(Error::invalid("candidates", 0, "no candidate items (empty catalog statistics?)"));
+            return Err(Error::invalid(
+                "candidates",
+                0,
+                "no candidate items (empty catalog statistics?)",
+            ));
         }
         let nc = self.items.len();
         self.features.clear();
         self.features.resize(nc * FEATURE_COUNT, 0.0);
-        let max_knn = self.items.iter().map(|&j| scratch.knn[j as usize]).fold(0f32, f32::max);
-        let max_sknn = self.items.iter().map(|&j| scratch.sknn[j as usize]).fold(0f32, f32::max);
+        let max_knn = self
+            .items
+            .iter()
+            .map(|&j| scratch.knn[j as usize])
+            .fold(0f32, f32::max);
+        let max_sknn = self
+            .items
+            .iter()
+            .map(|&j| scratch.sknn[j as usize])
+            .fold(0f32, f32::max);
         let last = history.last().map(|h| h.0);
         let len_feature = (n as f32).ln_1p() / 51f32.ln();
         let hist_len = n.max(1) as f32;
-        let columns: [(usize, &[f32]); 3] = [(2, &scratch.knn), (4, &scratch.m1), (9, &scratch.sknn)];
+        let columns: [(usize, &[f32]); 3] =
+            [(2, &scratch.knn), (4, &scratch.m1), (9, &scratch.sknn)];
         for (col, score) in columns {
             self.ranks(|j| score.get(j as usize).copied().unwrap_or(0.0));
             for c in 0..nc {
@@ -226,19 +270,33 @@ mod tests {
 
     #[test]
     fn candidates_cover_neighbours_and_respect_history_exclusion() {
-        let seqs: Vec<Vec<u32>> = vec![vec![0, 1, 2], vec![0, 1, 3], vec![4, 5], vec![4, 5], vec![4, 5]];
+        let seqs: Vec<Vec<u32>> = vec![
+            vec![0, 1, 2],
+            vec![0, 1, 3],
+            vec![4, 5],
+            vec![4, 5],
+            vec![4, 5],
+        ];
         let views: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
         let stats = ItemStats::build(&views, 6, &[], &StatsConfig::default()).unwrap();
         let mut scratch = ScoreScratch::default();
         let mut c = Candidates::default();
-        let cfg = CandidateConfig { popular: 1, ..CandidateConfig::default() };
-        c.build(&stats, &[(0, 1.0), (1, 1.0)], &cfg, &mut scratch).unwrap();
+        let cfg = CandidateConfig {
+            popular: 1,
+            ..CandidateConfig::default()
+        };
+        c.build(&stats, &[(0, 1.0), (1, 1.0)], &cfg, &mut scratch)
+            .unwrap();
         assert!(c.items.contains(&2) && c.items.contains(&3) && c.items.contains(&0));
         assert_eq!(c.features.len(), c.len() * FEATURE_COUNT);
         let pos = c.items.iter().position(|&j| j == 1).unwrap();
         assert_eq!(c.row(pos)[14], 1.0, "item 1 is the last history item");
-        let ex = CandidateConfig { exclude_history: true, ..cfg };
-        c.build(&stats, &[(0, 1.0), (1, 1.0)], &ex, &mut scratch).unwrap();
+        let ex = CandidateConfig {
+            exclude_history: true,
+            ..cfg
+        };
+        c.build(&stats, &[(0, 1.0), (1, 1.0)], &ex, &mut scratch)
+            .unwrap();
         assert!(!c.items.contains(&0) && !c.items.contains(&1));
         assert!(c.features.iter().all(|v| v.is_finite() && *v >= 0.0));
     }

@@ -78,10 +78,18 @@ impl BaseModel {
     /// Fine-tunes the re-ranker on `history` within `budget`. With fewer than two events, or
     /// when no later event is among its prefix's candidates, nothing is trained (the report
     /// says so) and the pretrained re-ranker is used.
-    pub fn fine_tune(&mut self, history: &[HistoryItem], budget: &FineTuneBudget<'_>) -> Result<FineTuneReport> {
+    pub fn fine_tune(
+        &mut self,
+        history: &[HistoryItem],
+        budget: &FineTuneBudget<'_>,
+    ) -> Result<FineTuneReport> {
         let start = (budget.now_ms)();
         if !start.is_finite() {
-            return Err(Error::invalid("now_ms()", start, "the clock must return finite milliseconds"));
+            return Err(Error::invalid(
+                "now_ms()",
+                start,
+                "the clock must return finite milliseconds",
+            ));
         }
         if !(budget.max_ms.is_finite() || budget.max_ms == f64::INFINITY) || budget.max_ms < 0.0 {
             return Err(Error::invalid("max_ms", budget.max_ms, "must be ≥ 0"));
@@ -91,17 +99,37 @@ impl BaseModel {
         }
         for (p, h) in history.iter().enumerate() {
             if h.item as usize >= self.item_count() {
-                return Err(Error::invalid(format!("history[{p}].item"), h.item, "unknown item"));
+                return Err(Error::invalid(
+                    format!("history[{p}].item"),
+                    h.item,
+                    "unknown item",
+                ));
             }
         }
-        self.ranker = if budget.from_scratch { new_ranker(&hidden_widths(&self.base_ranker), budget.seed)? } else { self.base_ranker.clone() };
+        self.ranker = if budget.from_scratch {
+            new_ranker(&hidden_widths(&self.base_ranker), budget.seed)?
+        } else {
+            self.base_ranker.clone()
+        };
         let mut report = FineTuneReport::default();
         let items: Vec<u32> = history.iter().map(|h| h.item).collect();
         let mut rng = Rng::new(budget.seed);
-        let mut builder = PairBuilder { stats: &self.stats, candidates: &self.candidates, scratch: ScoreScratch::default(), cands: Candidates::default() };
+        let mut builder = PairBuilder {
+            stats: &self.stats,
+            candidates: &self.candidates,
+            scratch: ScoreScratch::default(),
+            cands: Candidates::default(),
+        };
         let (mut x, mut y) = (Vec::new(), Vec::new());
         for p in 1..items.len() {
-            if builder.push_pairs(&items[..p], items[p], budget.negatives, &mut rng, &mut x, &mut y)? {
+            if builder.push_pairs(
+                &items[..p],
+                items[p],
+                budget.negatives,
+                &mut rng,
+                &mut x,
+                &mut y,
+            )? {
                 report.positives += 1;
             }
             if (budget.now_ms)() - start > budget.max_ms {
@@ -116,8 +144,10 @@ impl BaseModel {
         }
         let rows = y.len();
         let data = Dataset::new(
-            Array2::from_shape_vec((rows, FEATURE_COUNT), x).map_err(|e| Error::shape("fine-tune features", FEATURE_COUNT, e))?,
-            Array2::from_shape_vec((rows, 1), y).map_err(|e| Error::shape("fine-tune labels", 1, e))?,
+            Array2::from_shape_vec((rows, FEATURE_COUNT), x)
+                .map_err(|e| Error::shape("fine-tune features", FEATURE_COUNT, e))?,
+            Array2::from_shape_vec((rows, 1), y)
+                .map_err(|e| Error::shape("fine-tune labels", 1, e))?,
         )?;
         let batches_per_epoch = rows.div_ceil(budget.batch_size);
         let epochs = budget.max_steps.div_ceil(batches_per_epoch).max(1);
@@ -127,7 +157,11 @@ impl BaseModel {
             epochs,
             seed: Some(budget.seed),
             validation: Validation::None,
-            pull_to_start: if budget.from_scratch { 0.0 } else { budget.pull },
+            pull_to_start: if budget.from_scratch {
+                0.0
+            } else {
+                budget.pull
+            },
             ..TrainConfig::default()
         };
         let mut steps = 0usize;
@@ -151,5 +185,9 @@ impl BaseModel {
 
 fn hidden_widths(mlp: &crate::nn::Mlp) -> Vec<usize> {
     let layers = mlp.layers();
-    layers.iter().take(layers.len().saturating_sub(1)).map(|l| l.outputs()).collect()
+    layers
+        .iter()
+        .take(layers.len().saturating_sub(1))
+        .map(|l| l.outputs())
+        .collect()
 }

@@ -20,11 +20,13 @@ pub mod sknn;
 pub mod stats;
 pub mod vocab;
 
-pub use neighbours::{CoocConfig, Neighbours};
-pub use sknn::{SessionMemory, SknnConfig, SknnScratch};
-pub use stats::{Baseline, ItemStats, ScoreScratch, StatsConfig};
-pub use vocab::ItemVocab;
 pub use features::{CandidateConfig, Candidates, FEATURE_COUNT, FEATURE_NAMES};
 pub use finetune::{FineTuneBudget, FineTuneReport};
 pub use model::{BaseModel, HistoryItem, RankScratch, Scored, Signals, MODEL_KIND, MODEL_VERSION};
-pub use pretrain::{pretrain, EpochScore, PretrainConfig, PretrainReport, TrainingMode, ValidationCase};
+pub use neighbours::{CoocConfig, Neighbours};
+pub use pretrain::{
+    pretrain, EpochScore, PretrainConfig, PretrainReport, TrainingMode, ValidationCase,
+};
+pub use sknn::{SessionMemory, SknnConfig, SknnScratch};
+pub use stats::{Baseline, ItemStats, ScoreScratch, StatsConfig};
+pub use vocab::ItemVocab;

@@ -48,7 +48,11 @@ pub struct HistoryItem {
 impl HistoryItem {
     /// An event of weight 1 at time 0.
     pub fn new(item: u32) -> Self {
-        HistoryItem { item, weight: 1.0, ts_ms: 0.0 }
+        HistoryItem {
+            item,
+            weight: 1.0,
+            ts_ms: 0.0,
+        }
     }
 }
 
@@ -117,15 +121,34 @@ impl BaseModel {
         ranker: Mlp,
     ) -> Result<Self> {
         if vocab.len() != stats.n_items() {
-            return Err(Error::shape("base model items", vocab.len(), stats.n_items()));
+            return Err(Error::shape(
+                "base model items",
+                vocab.len(),
+                stats.n_items(),
+            ));
         }
         if ranker.input_dim() != FEATURE_COUNT || ranker.output_dim() != 1 {
-            return Err(Error::shape("re-ranker inputs/outputs", format!("{FEATURE_COUNT}/1"), format!("{}/{}", ranker.input_dim(), ranker.output_dim())));
+            return Err(Error::shape(
+                "re-ranker inputs/outputs",
+                format!("{FEATURE_COUNT}/1"),
+                format!("{}/{}", ranker.input_dim(), ranker.output_dim()),
+            ));
         }
         if attr_vocab.len() < stats.n_attributes {
-            return Err(Error::shape("attribute vocabulary", stats.n_attributes, attr_vocab.len()));
+            return Err(Error::shape(
+                "attribute vocabulary",
+                stats.n_attributes,
+                attr_vocab.len(),
+            ));
         }
-        Ok(BaseModel { vocab, attr_vocab, stats, candidates, base_ranker: ranker.clone(), ranker })
+        Ok(BaseModel {
+            vocab,
+            attr_vocab,
+            stats,
+            candidates,
+            base_ranker: ranker.clone(),
+            ranker,
+        })
     }
 
     /// Number of items in the catalog the model knows.
@@ -145,7 +168,12 @@ impl BaseModel {
 
     /// The attribute tokens of item `idx` (e.g. brand and category ids).
     pub fn item_attributes(&self, idx: u32) -> Vec<&str> {
-        self.stats.attributes.get(idx as usize).map_or(Vec::new(), |a| a.iter().filter_map(|&t| self.attr_vocab.id(t)).collect())
+        self.stats
+            .attributes
+            .get(idx as usize)
+            .map_or(Vec::new(), |a| {
+                a.iter().filter_map(|&t| self.attr_vocab.id(t)).collect()
+            })
     }
 
     /// The item statistics.
@@ -166,7 +194,11 @@ impl BaseModel {
     /// Replaces the re-ranker in use (e.g. with a locally trained one). Shapes must match.
     pub fn set_ranker(&mut self, ranker: Mlp) -> Result<()> {
         if ranker.input_dim() != FEATURE_COUNT || ranker.output_dim() != 1 {
-            return Err(Error::shape("re-ranker inputs/outputs", format!("{FEATURE_COUNT}/1"), format!("{}/{}", ranker.input_dim(), ranker.output_dim())));
+            return Err(Error::shape(
+                "re-ranker inputs/outputs",
+                format!("{FEATURE_COUNT}/1"),
+                format!("{}/{}", ranker.input_dim(), ranker.output_dim()),
+            ));
         }
         self.ranker = ranker;
         Ok(())
@@ -191,22 +223,34 @@ impl BaseModel {
         scratch.hist.clear();
         for (p, h) in history.iter().enumerate() {
             if h.item as usize >= self.item_count() {
-                return Err(Error::invalid(format!("history[{p}].item"), h.item, format!("unknown item (the model has {})", self.item_count())));
+                return Err(Error::invalid(
+                    format!("history[{p}].item"),
+                    h.item,
+                    format!("unknown item (the model has {})", self.item_count()),
+                ));
             }
             if !(h.weight.is_finite() && h.weight >= 0.0) {
-                return Err(Error::invalid(format!("history[{p}].weight"), h.weight, "must be finite and ≥ 0"));
+                return Err(Error::invalid(
+                    format!("history[{p}].weight"),
+                    h.weight,
+                    "must be finite and ≥ 0",
+                ));
             }
             scratch.hist.push((h.item, h.weight));
         }
         let hist = std::mem::take(&mut scratch.hist);
-        let built = scratch.cands.build(&self.stats, &hist, &self.candidates, &mut scratch.score);
+        let built = scratch
+            .cands
+            .build(&self.stats, &hist, &self.candidates, &mut scratch.score);
         scratch.hist = hist;
         built?;
         let n = scratch.cands.len();
-        let x = ArrayView2::from_shape((n, FEATURE_COUNT), &scratch.cands.features).map_err(|e| Error::shape("candidate features", FEATURE_COUNT, e))?;
+        let x = ArrayView2::from_shape((n, FEATURE_COUNT), &scratch.cands.features)
+            .map_err(|e| Error::shape("candidate features", FEATURE_COUNT, e))?;
         scratch.probs.clear();
         scratch.probs.resize(n, 0.0);
-        self.ranker.predict_into(x, &mut scratch.probs[..], &mut scratch.ws)
+        self.ranker
+            .predict_into(x, &mut scratch.probs[..], &mut scratch.ws)
     }
 
     fn signals(&self, item: u32, history: &[HistoryItem], scratch: &RankScratch) -> Signals {
@@ -217,13 +261,21 @@ impl BaseModel {
         let after = if m1 > 0.0 {
             history.last().map(|h| h.item)
         } else if s.m2.get(j).copied().unwrap_or(0.0) > 0.0 {
-            history.len().checked_sub(2).and_then(|p| history.get(p)).map(|h| h.item)
+            history
+                .len()
+                .checked_sub(2)
+                .and_then(|p| history.get(p))
+                .map(|h| h.item)
         } else {
             None
         };
         Signals {
             cooccurrence: knn,
-            because_of: if knn > 0.0 { s.knn_src.get(j).copied() } else { None },
+            because_of: if knn > 0.0 {
+                s.knn_src.get(j).copied()
+            } else {
+                None
+            },
             markov: m1,
             after,
             session_knn: s.sknn.get(j).copied().unwrap_or(0.0),
@@ -236,7 +288,12 @@ impl BaseModel {
     /// Ranks the candidates for `history` (time order; may be empty: popularity prior) and
     /// returns the best `k` (fewer if there are fewer candidates), best first. Ties are broken
     /// by item index, so the same history always gives the same list.
-    pub fn rank(&self, history: &[HistoryItem], k: usize, scratch: &mut RankScratch) -> Result<Vec<Scored>> {
+    pub fn rank(
+        &self,
+        history: &[HistoryItem],
+        k: usize,
+        scratch: &mut RankScratch,
+    ) -> Result<Vec<Scored>> {
         if k == 0 {
             return Err(Error::invalid("k", 0, "must be at least 1"));
         }
@@ -250,16 +307,29 @@ impl BaseModel {
             .into_iter()
             .map(|c| {
                 let item = scratch.cands.items[c];
-                Scored { item, score: scratch.probs[c], signals: self.signals(item, history, scratch) }
+                Scored {
+                    item,
+                    score: scratch.probs[c],
+                    signals: self.signals(item, history, scratch),
+                }
             })
             .collect())
     }
 
     /// Dense scores over all items for evaluation: candidates get the re-ranker probability,
     /// every other item scores below all candidates, ordered by popularity.
-    pub fn score_all(&self, history: &[u32], scratch: &mut RankScratch, out: &mut [f32]) -> Result<()> {
+    pub fn score_all(
+        &self,
+        history: &[u32],
+        scratch: &mut RankScratch,
+        out: &mut [f32],
+    ) -> Result<()> {
         if out.len() != self.item_count() {
-            return Err(Error::shape("score_all output", self.item_count(), out.len()));
+            return Err(Error::shape(
+                "score_all output",
+                self.item_count(),
+                out.len(),
+            ));
         }
         let hist: Vec<HistoryItem> = history.iter().map(|&i| HistoryItem::new(i)).collect();
         self.prepare(&hist, scratch)?;
@@ -278,7 +348,11 @@ impl BaseModel {
     /// quarter of the attribute Jaccard similarity, best first, `item` itself excluded.
     pub fn similar(&self, item: u32, k: usize) -> Result<Vec<Scored>> {
         if item as usize >= self.item_count() {
-            return Err(Error::invalid("item", item, format!("unknown item (the model has {})", self.item_count())));
+            return Err(Error::invalid(
+                "item",
+                item,
+                format!("unknown item (the model has {})", self.item_count()),
+            ));
         }
         if k == 0 {
             return Err(Error::invalid("k", 0, "must be at least 1"));
@@ -300,12 +374,21 @@ impl BaseModel {
                 attribute_overlap: jac,
                 ..Signals::default()
             };
-            scored.push(Scored { item: j, score, signals });
+            scored.push(Scored {
+                item: j,
+                score,
+                signals,
+            });
         };
         for (&j, &w) in items.iter().zip(weights) {
             push(j, w, self.stats.attribute_jaccard(item, j));
         }
-        if !self.stats.attributes.get(item as usize).is_none_or(|a| a.is_empty()) {
+        if !self
+            .stats
+            .attributes
+            .get(item as usize)
+            .is_none_or(|a| a.is_empty())
+        {
             for j in 0..self.item_count() as u32 {
                 if !items.contains(&j) {
                     let jac = self.stats.attribute_jaccard(item, j);
@@ -315,7 +398,12 @@ impl BaseModel {
                 }
             }
         }
-        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.signals.popularity.total_cmp(&a.signals.popularity)).then(a.item.cmp(&b.item)));
+        scored.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(b.signals.popularity.total_cmp(&a.signals.popularity))
+                .then(a.item.cmp(&b.item))
+        });
         scored.truncate(k);
         Ok(scored)
     }
@@ -362,7 +450,13 @@ impl BaseModel {
             *s = r.get_u64("candidate sizes")?.min(1 << 20) as usize;
         }
         let exclude_history = r.get_bool("exclude history")?;
-        let candidates = CandidateConfig { from_knn: sizes[0], from_markov: sizes[1], from_sknn: sizes[2], popular: sizes[3], exclude_history };
+        let candidates = CandidateConfig {
+            from_knn: sizes[0],
+            from_markov: sizes[1],
+            from_sknn: sizes[2],
+            popular: sizes[3],
+            exclude_history,
+        };
         let base = Mlp::from_bytes(r.get_bytes("base ranker")?)?;
         let ranker = Mlp::from_bytes(r.get_bytes("ranker")?)?;
         r.finish()?;

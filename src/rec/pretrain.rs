@@ -16,7 +16,9 @@
 use ndarray::{Array1, Array2, ArrayView2};
 
 use crate::error::{Error, Result};
-use crate::nn::{Activation, Control, Dataset, Mlp, MlpParams, Optimizer, TrainConfig, Validation, Workspace};
+use crate::nn::{
+    Activation, Control, Dataset, Mlp, MlpParams, Optimizer, TrainConfig, Validation, Workspace,
+};
 use crate::rec::features::{CandidateConfig, Candidates, FEATURE_COUNT};
 use crate::rec::model::BaseModel;
 use crate::rec::stats::{ItemStats, ScoreScratch, StatsConfig};
@@ -152,8 +154,11 @@ impl PairBuilder<'_> {
         y: &mut Vec<f32>,
     ) -> Result<bool> {
         let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
-        self.cands.build(self.stats, &hist, self.candidates, &mut self.scratch)?;
-        let Some(pos) = self.cands.items.iter().position(|&j| j == target) else { return Ok(false) };
+        self.cands
+            .build(self.stats, &hist, self.candidates, &mut self.scratch)?;
+        let Some(pos) = self.cands.items.iter().position(|&j| j == target) else {
+            return Ok(false);
+        };
         x.extend_from_slice(self.cands.row(pos));
         y.push(1.0);
         let n = self.cands.len();
@@ -172,7 +177,8 @@ impl PairBuilder<'_> {
 
     fn scoring(&mut self, input: &[u32], target: u32) -> Result<Scoring> {
         let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
-        self.cands.build(self.stats, &hist, self.candidates, &mut self.scratch)?;
+        self.cands
+            .build(self.stats, &hist, self.candidates, &mut self.scratch)?;
         Ok(Scoring {
             features: self.cands.features.clone(),
             n: self.cands.len(),
@@ -187,14 +193,18 @@ fn validation_scores(mlp: &Mlp, cases: &[Scoring], total: usize) -> Result<(f64,
     let (mut hr, mut ndcg) = (0.0, 0.0);
     for case in cases {
         let Some(t) = case.target else { continue };
-        let x = ArrayView2::from_shape((case.n, FEATURE_COUNT), &case.features).map_err(|e| Error::shape("validation features", FEATURE_COUNT, e))?;
+        let x = ArrayView2::from_shape((case.n, FEATURE_COUNT), &case.features)
+            .map_err(|e| Error::shape("validation features", FEATURE_COUNT, e))?;
         probs.clear();
         probs.resize(case.n, 0.0);
         mlp.predict_into(x, &mut probs[..], &mut ws)?;
         let pt = probs[t];
         let greater = probs.iter().filter(|&&p| p > pt).count();
         let ties = probs.iter().filter(|&&p| p == pt).count() - 1;
-        let o = crate::eval::metrics::RankOutcome { greater: greater as u32, ties: ties as u32 };
+        let o = crate::eval::metrics::RankOutcome {
+            greater: greater as u32,
+            ties: ties as u32,
+        };
         hr += o.hit_rate(10);
         ndcg += o.ndcg(10);
     }
@@ -235,12 +245,20 @@ pub fn pretrain(
     // 1. Training histories and the statistics that did not see their targets.
     let (pair_stats_seqs, histories): (Vec<&[u32]>, Vec<(&[u32], u32)>) = match cfg.mode {
         TrainingMode::LastItem => {
-            let stats_seqs = sequences.iter().map(|s| if s.len() >= 2 { &s[..s.len() - 1] } else { *s }).collect();
-            let hist = sequences.iter().filter(|s| s.len() >= 2).map(|s| (&s[..s.len() - 1], s[s.len() - 1])).collect();
+            let stats_seqs = sequences
+                .iter()
+                .map(|s| if s.len() >= 2 { &s[..s.len() - 1] } else { *s })
+                .collect();
+            let hist = sequences
+                .iter()
+                .filter(|s| s.len() >= 2)
+                .map(|s| (&s[..s.len() - 1], s[s.len() - 1]))
+                .collect();
             (stats_seqs, hist)
         }
         TrainingMode::SessionPrefixes => {
-            let cut = ((sequences.len() as f64) * (1.0 - cfg.pair_fraction.clamp(0.01, 0.9))).round() as usize;
+            let cut = ((sequences.len() as f64) * (1.0 - cfg.pair_fraction.clamp(0.01, 0.9)))
+                .round() as usize;
             let (early, late) = sequences.split_at(cut.min(sequences.len()));
             let mut hist = Vec::new();
             for s in late {
@@ -251,7 +269,10 @@ pub fn pretrain(
             (early.to_vec(), hist)
         }
     };
-    progress(&format!("counting statistics for training pairs ({} sequences)", pair_stats_seqs.len()));
+    progress(&format!(
+        "counting statistics for training pairs ({} sequences)",
+        pair_stats_seqs.len()
+    ));
     let pair_stats = ItemStats::build(&pair_stats_seqs, n_items, &attrs, &cfg.stats)?;
     // 2. Split histories into training and (when no validation is given) held-out ones.
     let mut order: Vec<usize> = (0..histories.len()).collect();
@@ -273,9 +294,17 @@ pub fn pretrain(
         order.truncate(cfg.max_pairs);
         order.sort_unstable();
     }
-    let mut builder = PairBuilder { stats: &pair_stats, candidates: &cfg.candidates, scratch: ScoreScratch::default(), cands: Candidates::default() };
+    let mut builder = PairBuilder {
+        stats: &pair_stats,
+        candidates: &cfg.candidates,
+        scratch: ScoreScratch::default(),
+        cands: Candidates::default(),
+    };
     let (mut x, mut y) = (Vec::new(), Vec::new());
-    let mut report = PretrainReport { histories: order.len(), ..PretrainReport::default() };
+    let mut report = PretrainReport {
+        histories: order.len(),
+        ..PretrainReport::default()
+    };
     let mut total_cands = 0usize;
     for (done, &h) in order.iter().enumerate() {
         let (input, target) = histories[h];
@@ -290,7 +319,9 @@ pub fn pretrain(
     report.candidate_recall = report.positives as f64 / order.len().max(1) as f64;
     report.mean_candidates = total_cands as f64 / order.len().max(1) as f64;
     if report.positives == 0 {
-        return Err(Error::Training("no training history has its target among the candidates".into()));
+        return Err(Error::Training(
+            "no training history has its target among the candidates".into(),
+        ));
     }
     // 3. Final statistics and validation scorings.
     progress("counting statistics on all data");
@@ -310,7 +341,12 @@ pub fn pretrain(
             idx.truncate(cfg.max_validation);
         }
         val_total = idx.len();
-        let mut vb = PairBuilder { stats: &stats, candidates: &cfg.candidates, scratch: ScoreScratch::default(), cands: Candidates::default() };
+        let mut vb = PairBuilder {
+            stats: &stats,
+            candidates: &cfg.candidates,
+            scratch: ScoreScratch::default(),
+            cands: Candidates::default(),
+        };
         for i in idx {
             let case = validation[i];
             val_scorings.push(vb.scoring(case.input, case.target)?);
@@ -320,12 +356,17 @@ pub fn pretrain(
     // 4. Train with per-epoch model selection.
     let rows = y.len();
     let data = Dataset::new(
-        Array2::from_shape_vec((rows, FEATURE_COUNT), x).map_err(|e| Error::shape("training features", FEATURE_COUNT, e))?,
+        Array2::from_shape_vec((rows, FEATURE_COUNT), x)
+            .map_err(|e| Error::shape("training features", FEATURE_COUNT, e))?,
         Array2::from_shape_vec((rows, 1), y).map_err(|e| Error::shape("training labels", 1, e))?,
     )?;
     // Positives and negatives weigh the same in total (a calibrated-enough probability is not needed, ranking is).
     let pos_weight = cfg.negatives.max(1) as f32;
-    let weights = Array1::from_iter(data.y().iter().map(|&l| if l > 0.5 { pos_weight } else { 1.0 }));
+    let weights = Array1::from_iter(
+        data.y()
+            .iter()
+            .map(|&l| if l > 0.5 { pos_weight } else { 1.0 }),
+    );
     let data = data.with_weights(weights)?;
     let mut mlp = new_ranker(&cfg.hidden, cfg.seed)?;
     let mut best = mlp.clone();
@@ -344,7 +385,10 @@ pub fn pretrain(
         let hist = mlp.fit(&data, &tc, &mut |_| Control::Continue)?;
         let loss = hist.last_loss().unwrap_or(f32::NAN);
         let (hr10, ndcg10) = validation_scores(&mlp, &val_scorings, val_total)?;
-        progress(&format!("epoch {}: loss {loss:.4}, validation HR@10 {hr10:.4} NDCG@10 {ndcg10:.4}", epoch + 1));
+        progress(&format!(
+            "epoch {}: loss {loss:.4}, validation HR@10 {hr10:.4} NDCG@10 {ndcg10:.4}",
+            epoch + 1
+        ));
         report.epochs.push(EpochScore { loss, hr10, ndcg10 });
         if ndcg10 > best_score {
             best_score = ndcg10;

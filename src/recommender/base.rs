@@ -73,7 +73,13 @@ impl BaseStats {
                 let mut mapped: Vec<(u32, f32)> = list
                     .iter()
                     .filter(|(_, w)| w.is_finite() && *w > 0.0)
-                    .filter_map(|&(n, w)| to_catalog.get(n as usize).copied().flatten().map(|c| (c, w)))
+                    .filter_map(|&(n, w)| {
+                        to_catalog
+                            .get(n as usize)
+                            .copied()
+                            .flatten()
+                            .map(|c| (c, w))
+                    })
                     .collect();
                 mapped.sort_by_key(|&(c, _)| c);
                 neighbours[*ci as usize] = mapped;
@@ -92,7 +98,9 @@ impl BaseStats {
     }
     /// Co-occurrence neighbours of an item, sorted by item index.
     pub fn neighbours(&self, item: u32) -> &[(u32, f32)] {
-        self.neighbours.get(item as usize).map_or(&[], |v| v.as_slice())
+        self.neighbours
+            .get(item as usize)
+            .map_or(&[], |v| v.as_slice())
     }
     /// Number of catalog items the statistics are aligned to.
     pub fn len(&self) -> usize {

@@ -140,7 +140,10 @@ impl ItemTable {
     /// skipped (the first wins), non-finite or negative prices and ratings
     /// treated as missing. Fails when nothing is left or the catalog exceeds
     /// `max_items`.
-    pub fn from_items(items: Vec<CatalogItem>, max_items: usize) -> Result<(ItemTable, CatalogReport)> {
+    pub fn from_items(
+        items: Vec<CatalogItem>,
+        max_items: usize,
+    ) -> Result<(ItemTable, CatalogReport)> {
         if items.len() > max_items {
             return Err(Error::invalid(
                 "catalog.length",
@@ -308,7 +311,10 @@ mod tests {
         let (t, r) = ItemTable::from_items(rows, 10).unwrap();
         assert_eq!(t.len(), 1);
         assert_eq!(t.index_of("a"), Some(0));
-        assert_eq!(r.rejected.iter().map(|x| x.index).collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            r.rejected.iter().map(|x| x.index).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         assert_eq!(r.fields_cleared, 1);
         assert_eq!(r.titles_truncated, 1);
         let a = t.get(0).unwrap();

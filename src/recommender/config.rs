@@ -122,7 +122,11 @@ fn check_range(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
     } else {
-        Err(Error::invalid(field, v, format!("must be a number in [{lo}, {hi}]")))
+        Err(Error::invalid(
+            field,
+            v,
+            format!("must be a number in [{lo}, {hi}]"),
+        ))
     }
 }
 
@@ -130,7 +134,11 @@ fn check_count(field: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
     if (lo..=hi).contains(&v) {
         Ok(())
     } else {
-        Err(Error::invalid(field, v, format!("must be an integer in {lo}..={hi}")))
+        Err(Error::invalid(
+            field,
+            v,
+            format!("must be an integer in {lo}..={hi}"),
+        ))
     }
 }
 
@@ -171,7 +179,10 @@ impl FineTuneConfig {
         check_count(&format!("{prefix}.maxSteps"), self.max_steps, 0, 1_000_000)?;
         check_range(&format!("{prefix}.maxMs"), self.max_ms, 0.0, 3.6e6)?;
         check_count(&format!("{prefix}.epochs"), self.epochs, 0, 1000)?;
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 10.0) {
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= 10.0)
+        {
             return Err(Error::invalid(
                 format!("{prefix}.learningRate"),
                 self.learning_rate,
@@ -181,7 +192,12 @@ impl FineTuneConfig {
         check_range(&format!("{prefix}.pull"), self.pull, 0.0, 1e3)?;
         check_count(&format!("{prefix}.negatives"), self.negatives, 1, 100)?;
         check_count(&format!("{prefix}.batchSize"), self.batch_size, 1, 4096)?;
-        check_count(&format!("{prefix}.maxExamples"), self.max_examples, 1, 100_000)
+        check_count(
+            &format!("{prefix}.maxExamples"),
+            self.max_examples,
+            1,
+            100_000,
+        )
     }
 }
 
@@ -202,7 +218,11 @@ mod tests {
             hidden: vec![16, 0],
             ..RecommenderConfig::default()
         };
-        assert!(bad.validate().unwrap_err().to_string().contains("hidden[1]"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("hidden[1]"));
         let mut bad = RecommenderConfig::default();
         bad.fine_tune.learning_rate = 0.0;
         assert!(bad

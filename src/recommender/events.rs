@@ -198,7 +198,9 @@ fn decode(blob: &[u8]) -> Result<Vec<StoredEvent>> {
         let ts_ms = r.get_f64("event.ts")?;
         let quantity = r.get_f64("event.quantity")?;
         if !ts_ms.is_finite() || !quantity.is_finite() || item.is_empty() {
-            return Err(Error::decode(format!("event {i}: invalid time, quantity or item")));
+            return Err(Error::decode(format!(
+                "event {i}: invalid time, quantity or item"
+            )));
         }
         out.push(StoredEvent {
             id,

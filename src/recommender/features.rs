@@ -37,7 +37,8 @@ use std::collections::BTreeMap;
 /// Length of a feature vector.
 pub const FEATURES: usize = 12;
 /// Weights of the prior score (see the module table).
-pub const PRIOR_WEIGHTS: [f32; FEATURES] = [2.0, 1.5, 1.0, 0.7, 0.5, 1.0, 1.0, 3.0, 0.3, 0.3, -1.0, -0.5];
+pub const PRIOR_WEIGHTS: [f32; FEATURES] =
+    [2.0, 1.5, 1.0, 0.7, 0.5, 1.0, 1.0, 3.0, 0.3, 0.3, -1.0, -0.5];
 
 /// The fixed prior score of a feature vector.
 pub fn prior_score(x: &[f32; FEATURES]) -> f32 {
@@ -94,7 +95,9 @@ impl<'a> Context<'a> {
     /// The feature vector of candidate `item`.
     pub fn features(&self, item: u32) -> [f32; FEATURES] {
         let mut x = [0.0f32; FEATURES];
-        let Some(it) = self.table.get(item) else { return x };
+        let Some(it) = self.table.get(item) else {
+            return x;
+        };
         let p = self.profile;
         x[0] = p.token_affinity(&it.tokens) as f32;
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
@@ -128,7 +131,9 @@ impl<'a> Context<'a> {
             if h == item {
                 continue;
             }
-            let Some(hi) = self.table.get(h) else { continue };
+            let Some(hi) = self.table.get(h) else {
+                continue;
+            };
             let s = jaccard(&it.tokens, &hi.tokens) * rw;
             if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
                 best = Some((h, s));
@@ -157,7 +162,11 @@ impl<'a> Context<'a> {
                     .and_then(|i| n.get(i))
                     .map_or(0.0, |&(_, w)| w as f64 * rw as f64)
             });
-            let (s, is_base) = if base >= local { (base, true) } else { (local, false) };
+            let (s, is_base) = if base >= local {
+                (base, true)
+            } else {
+                (local, false)
+            };
             if s > 0.0 && best.is_none_or(|(_, b, _)| s > b) {
                 best = Some((h, s, is_base));
             }

@@ -48,13 +48,21 @@ impl Head {
     /// Fresh weights: He-initialised hidden layers, a near-zero output layer.
     pub fn new(inputs: usize, hidden: &[usize], rng: &mut Rng) -> Result<Head> {
         if inputs == 0 || inputs > 4096 || hidden.iter().any(|&h| h == 0 || h > 4096) {
-            return Err(Error::invalid("hidden", format!("{hidden:?}"), "widths must be in 1..=4096"));
+            return Err(Error::invalid(
+                "hidden",
+                format!("{hidden:?}"),
+                "widths must be in 1..=4096",
+            ));
         }
         let mut layers = Vec::new();
         let mut fan_in = inputs;
         for (i, &width) in hidden.iter().chain(std::iter::once(&1)).enumerate() {
             let last = i == hidden.len();
-            let scale = if last { 0.01 } else { (2.0 / fan_in as f32).sqrt() };
+            let scale = if last {
+                0.01
+            } else {
+                (2.0 / fan_in as f32).sqrt()
+            };
             let w = (0..width * fan_in).map(|_| rng.normal() * scale).collect();
             layers.push(Layer {
                 inputs: fan_in,
@@ -122,7 +130,11 @@ impl Head {
         if x.len() != self.input_dim() {
             return 0.0;
         }
-        let z = self.forward(x).last().and_then(|v| v.first().copied()).unwrap_or(0.0);
+        let z = self
+            .forward(x)
+            .last()
+            .and_then(|v| v.first().copied())
+            .unwrap_or(0.0);
         if z.is_finite() {
             z
         } else {
@@ -215,7 +227,9 @@ impl Head {
     pub fn read(r: &mut Reader) -> Result<Head> {
         let n = r.get_len("head.layers", 16)?;
         if n == 0 || n > 8 {
-            return Err(Error::decode(format!("head.layers: {n} layers is not plausible")));
+            return Err(Error::decode(format!(
+                "head.layers: {n} layers is not plausible"
+            )));
         }
         let mut layers = Vec::with_capacity(n);
         let mut expect_in = None;
@@ -223,21 +237,32 @@ impl Head {
             let inputs = r.get_u64("head.inputs")? as usize;
             let outputs = r.get_u64("head.outputs")? as usize;
             if inputs == 0 || outputs == 0 || inputs > 4096 || outputs > 4096 {
-                return Err(Error::decode(format!("head layer {i}: shape {outputs}x{inputs}")));
+                return Err(Error::decode(format!(
+                    "head layer {i}: shape {outputs}x{inputs}"
+                )));
             }
             if expect_in.is_some_and(|e| e != inputs) {
-                return Err(Error::decode(format!("head layer {i}: input {inputs} does not chain")));
+                return Err(Error::decode(format!(
+                    "head layer {i}: input {inputs} does not chain"
+                )));
             }
             let w = r.get_f32s("head.weights")?;
             let b = r.get_f32s("head.bias")?;
             if w.len() != inputs * outputs || b.len() != outputs {
-                return Err(Error::decode(format!("head layer {i}: parameter count does not match shape")));
+                return Err(Error::decode(format!(
+                    "head layer {i}: parameter count does not match shape"
+                )));
             }
             if w.iter().chain(&b).any(|v| !v.is_finite()) {
                 return Err(Error::decode(format!("head layer {i}: non-finite weight")));
             }
             expect_in = Some(outputs);
-            layers.push(Layer { inputs, outputs, w, b });
+            layers.push(Layer {
+                inputs,
+                outputs,
+                w,
+                b,
+            });
         }
         if expect_in != Some(1) {
             return Err(Error::decode("head: the last layer must have one output"));
@@ -292,7 +317,10 @@ mod tests {
                 a.layers[li].w[j] += eps;
                 b.layers[li].w[j] -= eps;
                 let numeric = ((loss_of(&a) - loss_of(&b)) / (2.0 * eps as f64)) as f32;
-                assert!((analytic - numeric).abs() < 2e-3, "layer {li} w{j}: {analytic} vs {numeric}");
+                assert!(
+                    (analytic - numeric).abs() < 2e-3,
+                    "layer {li} w{j}: {analytic} vs {numeric}"
+                );
             }
         }
     }

@@ -41,7 +41,8 @@ pub use catalog::{CatalogReport, ItemTable, Rejection};
 pub use config::{FineTuneConfig, KindWeights, RecommenderConfig};
 pub use events::{EventLog, ImportReport, StoredEvent};
 pub use options::{
-    Diversity, Filters, ReasonKind, RecommendOptions, Recommendation, Recommendations, SimilarOptions,
+    Diversity, Filters, ReasonKind, RecommendOptions, Recommendation, Recommendations,
+    SimilarOptions,
 };
 pub use train::{TrainOptions, TrainProgress};
 
@@ -219,14 +220,19 @@ impl Recommender {
                 format!("at most {MAX_TRACK_BATCH} events per call"),
             ));
         }
-        let table = self.table.as_ref().ok_or_else(|| Error::invalid("catalog", "none", "call loadCatalog first"))?;
+        let table = self
+            .table
+            .as_ref()
+            .ok_or_else(|| Error::invalid("catalog", "none", "call loadCatalog first"))?;
         let mut report = TrackReport::default();
         for (index, e) in events.into_iter().enumerate() {
             let reject = |reason: String| Rejection { index, reason };
             let item_id = e.item_id.trim();
             let Some(item) = table.index_of(item_id) else {
                 let shown: String = item_id.chars().take(40).collect();
-                report.rejected.push(reject(format!("unknown item id {shown:?}")));
+                report
+                    .rejected
+                    .push(reject(format!("unknown item id {shown:?}")));
                 continue;
             };
             let Some(kind) = EventKind::parse(e.kind.trim()) else {
@@ -237,20 +243,30 @@ impl Recommender {
                 continue;
             };
             if kind == EventKind::Search {
-                report.rejected.push(reject("search events are not used (nothing stored)".into()));
+                report
+                    .rejected
+                    .push(reject("search events are not used (nothing stored)".into()));
                 continue;
             }
             if !e.timestamp.is_finite() || e.timestamp < 0.0 {
-                report.rejected.push(reject(format!("timestamp {} is not a time in ms", e.timestamp)));
+                report.rejected.push(reject(format!(
+                    "timestamp {} is not a time in ms",
+                    e.timestamp
+                )));
                 continue;
             }
             if e.timestamp > now_ms + FUTURE_SLACK_MS {
-                report.rejected.push(reject(format!("timestamp {} is in the future", e.timestamp)));
+                report.rejected.push(reject(format!(
+                    "timestamp {} is in the future",
+                    e.timestamp
+                )));
                 continue;
             }
             let quantity = e.quantity.unwrap_or(1.0);
             if !(quantity.is_finite() && quantity > 0.0 && quantity <= 1e6) {
-                report.rejected.push(reject(format!("quantity {quantity} is not in (0, 1e6]")));
+                report
+                    .rejected
+                    .push(reject(format!("quantity {quantity} is not in (0, 1e6]")));
                 continue;
             }
             self.counter += 1;
@@ -266,7 +282,9 @@ impl Recommender {
                 self.profile.add(table, item, kind, e.timestamp, quantity);
                 report.accepted += 1;
             } else {
-                report.rejected.push(reject("event id collision (event not stored)".into()));
+                report
+                    .rejected
+                    .push(reject("event id collision (event not stored)".into()));
             }
         }
         Ok(report)
@@ -275,7 +293,11 @@ impl Recommender {
     fn head_mut(&mut self) -> Result<&mut Head> {
         if self.head.is_none() {
             let mut rng = crate::rng::Rng::new(mix(self.seed ^ 0x4845_4144));
-            self.head = Some(Head::new(features::FEATURES, &self.config.hidden, &mut rng)?);
+            self.head = Some(Head::new(
+                features::FEATURES,
+                &self.config.hidden,
+                &mut rng,
+            )?);
         }
         self.head
             .as_mut()
@@ -312,7 +334,11 @@ impl Recommender {
     /// `clock`, in ms). Fails naming `train` when no run was started.
     pub fn train_chunk(&mut self, max_ms: f64, clock: &dyn Fn() -> f64) -> Result<TrainProgress> {
         let (Some(run), Some(head)) = (self.run.as_mut(), self.head.as_mut()) else {
-            return Err(Error::invalid("train", "not started", "call trainStart first"));
+            return Err(Error::invalid(
+                "train",
+                "not started",
+                "call trainStart first",
+            ));
         };
         let result = run.chunk(head, max_ms, clock);
         if result.is_err() || result.as_ref().is_ok_and(|p| p.done) {
@@ -392,7 +418,14 @@ impl Recommender {
         }
     }
 
-    fn reason(&self, table: &ItemTable, ctx: &Context, i: u32, x: &[f32; features::FEATURES], score: f32) -> Recommendation {
+    fn reason(
+        &self,
+        table: &ItemTable,
+        ctx: &Context,
+        i: u32,
+        x: &[f32; features::FEATURES],
+        score: f32,
+    ) -> Recommendation {
         let w = PRIOR_WEIGHTS;
         let item = table.get(i);
         let category = item.and_then(|it| it.category());
@@ -411,21 +444,37 @@ impl Recommender {
         if co > 0.0 && co >= hist {
             if let Some((h, is_base)) = ctx.co_source(i) {
                 return if is_base {
-                    make(ReasonKind::BoughtTogether, format!("often bought together with {}", title_of(h)), Some(h))
+                    make(
+                        ReasonKind::BoughtTogether,
+                        format!("often bought together with {}", title_of(h)),
+                        Some(h),
+                    )
                 } else {
-                    make(ReasonKind::SameSession, format!("you looked at it in the same visit as {}", title_of(h)), Some(h))
+                    make(
+                        ReasonKind::SameSession,
+                        format!("you looked at it in the same visit as {}", title_of(h)),
+                        Some(h),
+                    )
                 };
             }
         }
         if hist > 0.0 {
             if let Some((h, _)) = item.and_then(|it| ctx.best_recent_match(i, it)) {
                 let v = verb(self.profile.strongest_kind(h));
-                return make(ReasonKind::History, format!("because you {v} {}", title_of(h)), Some(h));
+                return make(
+                    ReasonKind::History,
+                    format!("because you {v} {}", title_of(h)),
+                    Some(h),
+                );
             }
         }
         if cat > 0.0 {
             if let Some(c) = &category {
-                return make(ReasonKind::Category, format!("matches your interest in {c}"), None);
+                return make(
+                    ReasonKind::Category,
+                    format!("matches your interest in {c}"),
+                    None,
+                );
             }
         }
         let place = category.map_or("the shop".to_string(), |c| c.to_string());
@@ -433,7 +482,11 @@ impl Recommender {
             return make(ReasonKind::Popular, format!("popular in {place}"), None);
         }
         if let Some(r) = item.and_then(|it| it.rating) {
-            return make(ReasonKind::TopRated, format!("rated {r:.1} in {place}"), None);
+            return make(
+                ReasonKind::TopRated,
+                format!("rated {r:.1} in {place}"),
+                None,
+            );
         }
         make(ReasonKind::Catalog, format!("from {place}"), None)
     }
@@ -448,9 +501,16 @@ impl Recommender {
         let Some(q) = table.index_of(item_id.trim()) else {
             return Err(Error::invalid("itemId", item_id, "not in the catalog"));
         };
-        let qi = table.get(q).ok_or_else(|| Error::invalid("itemId", item_id, "not in the catalog"))?;
+        let qi = table
+            .get(q)
+            .ok_or_else(|| Error::invalid("itemId", item_id, "not in the catalog"))?;
         let paths = opts.filters.category_paths();
-        let excluded: BTreeSet<u32> = opts.filters.exclude_ids.iter().filter_map(|id| table.index_of(id.trim())).collect();
+        let excluded: BTreeSet<u32> = opts
+            .filters
+            .exclude_ids
+            .iter()
+            .filter_map(|id| table.index_of(id.trim()))
+            .collect();
         let local = self.profile.co_occurring(q);
         let base_n: &[(u32, f32)] = self.base.as_ref().map_or(&[], |b| b.neighbours(q));
         let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
@@ -470,7 +530,9 @@ impl Recommender {
                 .ok()
                 .and_then(|k| base_n.get(k))
                 .map_or(0.0, |&(_, w)| w.tanh());
-            let lco = local.and_then(|m| m.get(&i)).map_or(0.0, |n| (n / 2.0).tanh() as f32);
+            let lco = local
+                .and_then(|m| m.get(&i))
+                .map_or(0.0, |n| (n / 2.0).tanh() as f32);
             let s = attr + bco + 0.5 * lco;
             if s > 0.0 && s.is_finite() {
                 let pop = self.base.as_ref().map_or(0.0, |b| b.popularity(i));
@@ -485,17 +547,26 @@ impl Recommender {
             .map(|(s, i, attr, co)| {
                 let it = table.get(i);
                 let (kind, reason) = if co > attr {
-                    (ReasonKind::BoughtTogether, format!("often bought together with {}", qi.title))
+                    (
+                        ReasonKind::BoughtTogether,
+                        format!("often bought together with {}", qi.title),
+                    )
                 } else {
-                    let same_brand = it.and_then(|x| x.brand.as_ref()).is_some() && it.and_then(|x| x.brand.as_ref()) == qi.brand.as_ref();
-                    let same_cat = it.is_some_and(|x| !x.category_path.is_empty() && x.category_path == qi.category_path);
+                    let same_brand = it.and_then(|x| x.brand.as_ref()).is_some()
+                        && it.and_then(|x| x.brand.as_ref()) == qi.brand.as_ref();
+                    let same_cat = it.is_some_and(|x| {
+                        !x.category_path.is_empty() && x.category_path == qi.category_path
+                    });
                     let what = match (same_cat, same_brand) {
                         (true, true) => "same category and brand",
                         (true, false) => "same category",
                         (false, true) => "same brand",
                         (false, false) => "shared attributes",
                     };
-                    (ReasonKind::SimilarAttributes, format!("similar to {}: {what}", qi.title))
+                    (
+                        ReasonKind::SimilarAttributes,
+                        format!("similar to {}: {what}", qi.title),
+                    )
                 };
                 Recommendation {
                     item_id: it.map_or(String::new(), |x| x.id.clone()),
@@ -521,10 +592,9 @@ impl Recommender {
     /// the MLP head. Fails when nothing was trained or imported yet.
     pub fn export_model(&self) -> Result<Vec<u8>> {
         let table = self.table()?;
-        let head = self
-            .head
-            .as_ref()
-            .ok_or_else(|| Error::invalid("model", "none", "nothing trained yet: call train first"))?;
+        let head = self.head.as_ref().ok_or_else(|| {
+            Error::invalid("model", "none", "nothing trained yet: call train first")
+        })?;
         let mut w = Writer::new();
         w.put_u64(table.fingerprint());
         w.put_len(features::FEATURES);
@@ -544,7 +614,10 @@ impl Recommender {
             return Err(Error::invalid(
                 "model",
                 format!("catalog fingerprint {fp:016x}"),
-                format!("built for another catalog (this one is {:016x})", table.fingerprint()),
+                format!(
+                    "built for another catalog (this one is {:016x})",
+                    table.fingerprint()
+                ),
             ));
         }
         let nf = r.get_u64("model.features")?;
@@ -554,7 +627,11 @@ impl Recommender {
         let head = Head::read(&mut r)?;
         r.finish()?;
         if head.input_dim() != features::FEATURES {
-            return Err(Error::shape("model input", features::FEATURES, head.input_dim()));
+            return Err(Error::shape(
+                "model input",
+                features::FEATURES,
+                head.input_dim(),
+            ));
         }
         let report = ModelReport {
             params: head.param_count(),
@@ -597,7 +674,11 @@ impl Recommender {
         Inspection {
             events: events.len(),
             unsaved_events: self.log.unsaved_count(),
-            distinct_items: events.iter().map(|e| e.item.as_str()).collect::<BTreeSet<_>>().len(),
+            distinct_items: events
+                .iter()
+                .map(|e| e.item.as_str())
+                .collect::<BTreeSet<_>>()
+                .len(),
             by_kind,
             first_event_ms: events.first().map(|e| e.ts_ms),
             last_event_ms: events.last().map(|e| e.ts_ms),
@@ -640,7 +721,12 @@ pub struct BaseReport {
 }
 
 /// Picks `k` of the sorted candidates, applying MMR and/or a per-category cap.
-fn diversify(table: &ItemTable, sorted: Vec<(f32, u32)>, k: usize, d: &Diversity) -> Vec<(f32, u32)> {
+fn diversify(
+    table: &ItemTable,
+    sorted: Vec<(f32, u32)>,
+    k: usize,
+    d: &Diversity,
+) -> Vec<(f32, u32)> {
     let cap = d.per_category_cap.unwrap_or(usize::MAX);
     let top_cat = |i: u32| table.get(i).and_then(|t| t.category_path.first().cloned());
     let mut per_cat: BTreeMap<Option<String>, usize> = BTreeMap::new();
@@ -660,7 +746,9 @@ fn diversify(table: &ItemTable, sorted: Vec<(f32, u32)>, k: usize, d: &Diversity
     };
     let pool_len = sorted.len().min((k * 20).max(200));
     let mut pool: Vec<(f32, u32)> = sorted.into_iter().take(pool_len).collect();
-    let (hi, lo) = pool.iter().fold((f32::MIN, f32::MAX), |(h, l), &(s, _)| (h.max(s), l.min(s)));
+    let (hi, lo) = pool
+        .iter()
+        .fold((f32::MIN, f32::MAX), |(h, l), &(s, _)| (h.max(s), l.min(s)));
     let range = (hi - lo).max(1e-6);
     let lambda = lambda as f32;
     while out.len() < k && !pool.is_empty() {
@@ -672,7 +760,9 @@ fn diversify(table: &ItemTable, sorted: Vec<(f32, u32)>, k: usize, d: &Diversity
             let toks = table.get(i).map_or(&[][..], |t| &t.tokens);
             let redundancy = out
                 .iter()
-                .map(|&(_, j): &(f32, u32)| jaccard(toks, table.get(j).map_or(&[][..], |t| &t.tokens)))
+                .map(|&(_, j): &(f32, u32)| {
+                    jaccard(toks, table.get(j).map_or(&[][..], |t| &t.tokens))
+                })
                 .fold(0.0f32, f32::max);
             let v = lambda * (s - lo) / range - (1.0 - lambda) * redundancy;
             if best.is_none_or(|(b, _)| v > b) {

@@ -192,7 +192,11 @@ impl Filters {
         if self.categories.len() > 10_000 || self.exclude_ids.len() > 100_000 {
             return Err(Error::invalid(
                 "filters",
-                format!("{} categories, {} excludeIds", self.categories.len(), self.exclude_ids.len()),
+                format!(
+                    "{} categories, {} excludeIds",
+                    self.categories.len(),
+                    self.exclude_ids.len()
+                ),
                 "too many entries (at most 10,000 categories and 100,000 ids)",
             ));
         }
@@ -228,7 +232,10 @@ impl Filters {
             let matches = paths.iter().any(|want| {
                 !want.is_empty()
                     && want.len() <= item.category_path.len()
-                    && want.iter().zip(&item.category_path).all(|(a, b)| a.eq_ignore_ascii_case(b))
+                    && want
+                        .iter()
+                        .zip(&item.category_path)
+                        .all(|(a, b)| a.eq_ignore_ascii_case(b))
             });
             if !matches {
                 return false;
@@ -244,11 +251,19 @@ impl RecommendOptions {
         self.filters.validate()?;
         if let Some(l) = self.diversity.mmr_lambda {
             if !(l.is_finite() && (0.0..=1.0).contains(&l)) {
-                return Err(Error::invalid("diversity.mmrLambda", l, "must be a number in [0, 1]"));
+                return Err(Error::invalid(
+                    "diversity.mmrLambda",
+                    l,
+                    "must be a number in [0, 1]",
+                ));
             }
         }
         if self.diversity.per_category_cap == Some(0) {
-            return Err(Error::invalid("diversity.perCategoryCap", 0, "must be at least 1"));
+            return Err(Error::invalid(
+                "diversity.perCategoryCap",
+                0,
+                "must be at least 1",
+            ));
         }
         Ok(())
     }

@@ -87,7 +87,14 @@ impl Profile {
         Profile {
             half_life_ms: cfg.half_life_days * DAY_MS,
             gap_ms: cfg.session_gap_minutes * 60_000.0,
-            weights: [k.view, k.click, k.add_to_cart, k.remove_from_cart, k.purchase, 0.0],
+            weights: [
+                k.view,
+                k.click,
+                k.add_to_cart,
+                k.remove_from_cart,
+                k.purchase,
+                0.0,
+            ],
             origin: 0.0,
             last_ts: None,
             first_ts: None,
@@ -136,7 +143,14 @@ impl Profile {
     }
 
     /// Adds one event on catalog item `item` (unknown indices are ignored).
-    pub fn add(&mut self, table: &ItemTable, item: u32, kind: EventKind, ts_ms: f64, quantity: f64) {
+    pub fn add(
+        &mut self,
+        table: &ItemTable,
+        item: u32,
+        kind: EventKind,
+        ts_ms: f64,
+        quantity: f64,
+    ) {
         let Some(it) = table.get(item) else { return };
         if !ts_ms.is_finite() {
             return;
@@ -151,7 +165,9 @@ impl Profile {
             self.origin = ts_ms;
         }
         let w = self.weights[kind_index(kind)] * ((ts_ms - self.origin) / self.half_life_ms).exp2();
-        let new_session = self.last_ts.is_none_or(|last| (ts_ms - last).abs() > self.gap_ms);
+        let new_session = self
+            .last_ts
+            .is_none_or(|last| (ts_ms - last).abs() > self.gap_ms);
         self.events += 1;
         self.first_ts = Some(self.first_ts.map_or(ts_ms, |f| f.min(ts_ms)));
         self.last_ts = Some(self.last_ts.map_or(ts_ms, |l| l.max(ts_ms)));
@@ -329,7 +345,11 @@ mod tests {
         // Far in the future (rescaling path): still exact halving.
         p.add(&t, 2, EventKind::View, 100.0 * DAY_MS, 1.0);
         let expect = 0.5f64.powi(100);
-        assert!((p.strength(0) - expect).abs() < expect * 1e-9, "{}", p.strength(0));
+        assert!(
+            (p.strength(0) - expect).abs() < expect * 1e-9,
+            "{}",
+            p.strength(0)
+        );
         // An out-of-order old event is simply weighted by its age.
         p.add(&t, 1, EventKind::View, 99.0 * DAY_MS, 1.0);
         assert!((p.strength(1) - 0.5).abs() < 1e-9);
@@ -343,7 +363,10 @@ mod tests {
         p.add(&t, 1, EventKind::AddToCart, 1000.0, 1.0);
         assert!(p.category_affinity(Some("Shoes > Running")) > 0.99);
         assert_eq!(p.category_affinity(Some("Kitchen")), 0.0);
-        assert!(p.token_affinity(&t.get(1).unwrap().tokens) > p.token_affinity(&t.get(2).unwrap().tokens));
+        assert!(
+            p.token_affinity(&t.get(1).unwrap().tokens)
+                > p.token_affinity(&t.get(2).unwrap().tokens)
+        );
         assert!(p.in_cart(1));
         assert_eq!(p.co_occurring(0).unwrap().get(&1), Some(&1.0));
         p.add(&t, 1, EventKind::RemoveFromCart, 2000.0, 1.0);

@@ -8,7 +8,12 @@ const MIN: f64 = 60_000.0;
 
 /// 4 categories × 4 brands × 5 items = 80 items, prices by category.
 fn shop() -> Vec<CatalogItem> {
-    let cats = ["Shoes > Running", "Shoes > Hiking", "Kitchen > Pans", "Garden > Tools"];
+    let cats = [
+        "Shoes > Running",
+        "Shoes > Hiking",
+        "Kitchen > Pans",
+        "Garden > Tools",
+    ];
     let brands = ["Asics", "Nike", "Tefal", "Bosch"];
     let mut out = Vec::new();
     for (ci, c) in cats.iter().enumerate() {
@@ -90,8 +95,16 @@ fn planted_taste_dominates_after_a_few_events() {
         .collect();
     a.track(events_a, T0 + 10.0 * MIN).unwrap();
     let list = top(&a, 10);
-    let running = list.items.iter().filter(|x| x.item_id.starts_with("0-")).count();
-    assert!(running >= 8, "running shoes in A's top 10: {running} ({:?})", ids(&list));
+    let running = list
+        .items
+        .iter()
+        .filter(|x| x.item_id.starts_with("0-"))
+        .count();
+    assert!(
+        running >= 8,
+        "running shoes in A's top 10: {running} ({:?})",
+        ids(&list)
+    );
     let brands_ok = list.items[..5]
         .iter()
         .filter(|x| x.item_id.starts_with("0-0-") || x.item_id.starts_with("0-1-"))
@@ -99,17 +112,30 @@ fn planted_taste_dominates_after_a_few_events() {
     assert_eq!(brands_ok, 5, "{:?}", ids(&list));
 
     let mut b = rec(1);
-    b.track(vec![ev("2-2-0", "view", 0.0), ev("2-2-1", "purchase", 1.0)], T0 + MIN)
-        .unwrap();
+    b.track(
+        vec![ev("2-2-0", "view", 0.0), ev("2-2-1", "purchase", 1.0)],
+        T0 + MIN,
+    )
+    .unwrap();
     let list_b = top(&b, 10);
-    assert!(list_b.items[..5].iter().all(|x| x.item_id.starts_with("2-")), "{:?}", ids(&list_b));
+    assert!(
+        list_b.items[..5]
+            .iter()
+            .all(|x| x.item_id.starts_with("2-")),
+        "{:?}",
+        ids(&list_b)
+    );
     assert_ne!(ids(&list), ids(&list_b));
 
     // Still dominated after fine-tuning.
     train_all(&mut a, &TrainOptions::default());
     let tuned = top(&a, 10);
     assert_eq!(tuned.model, "fineTuned");
-    let running = tuned.items.iter().filter(|x| x.item_id.starts_with("0-")).count();
+    let running = tuned
+        .items
+        .iter()
+        .filter(|x| x.item_id.starts_with("0-"))
+        .count();
     assert!(running >= 8, "after fine-tuning: {:?}", ids(&tuned));
 }
 
@@ -119,11 +145,20 @@ fn the_first_event_changes_the_list_immediately() {
     let cold = top(&r, 5);
     assert_eq!(cold.model, "prior");
     // Cold without a base model: best-rated items first (rating 4.6 = n == 4), catalog order within.
-    assert!(cold.items.iter().all(|x| x.reason_kind == ReasonKind::TopRated), "{cold:?}");
+    assert!(
+        cold.items
+            .iter()
+            .all(|x| x.reason_kind == ReasonKind::TopRated),
+        "{cold:?}"
+    );
     r.track(vec![ev("3-3-1", "view", 0.0)], T0).unwrap();
     let warm = top(&r, 5);
     assert_ne!(ids(&cold), ids(&warm));
-    assert!(warm.items.iter().all(|x| x.item_id.starts_with("3-")), "{:?}", ids(&warm));
+    assert!(
+        warm.items.iter().all(|x| x.item_id.starts_with("3-")),
+        "{:?}",
+        ids(&warm)
+    );
 }
 
 #[test]
@@ -131,7 +166,10 @@ fn reasons_name_items_really_in_the_history() {
     let mut r = rec(4);
     let hist = ["1-0-0", "1-0-1", "2-1-2"];
     r.track(
-        hist.iter().enumerate().map(|(i, id)| ev(id, "click", i as f64)).collect(),
+        hist.iter()
+            .enumerate()
+            .map(|(i, id)| ev(id, "click", i as f64))
+            .collect(),
         T0 + 5.0 * MIN,
     )
     .unwrap();
@@ -142,7 +180,12 @@ fn reasons_name_items_really_in_the_history() {
         if let Some(about) = &x.reason_item_id {
             with_item += 1;
             assert!(hist.contains(&about.as_str()), "{x:?}");
-            let title = &r.table().unwrap().get(r.table().unwrap().index_of(about).unwrap()).unwrap().title;
+            let title = &r
+                .table()
+                .unwrap()
+                .get(r.table().unwrap().index_of(about).unwrap())
+                .unwrap()
+                .title;
             assert!(x.reason.contains(title.as_str()), "{x:?}");
         }
         if x.reason_kind == ReasonKind::History {
@@ -196,8 +239,14 @@ fn filters_are_honoured_exactly() {
             let i = t.index_of(&x.item_id).unwrap();
             let it = t.get(i).unwrap();
             assert!(x.score.is_finite());
-            assert!(!(f.exclude_purchased && x.item_id == "0-0-0"), "trial {trial}");
-            assert!(!(f.exclude_in_cart && x.item_id == "0-0-1"), "trial {trial}");
+            assert!(
+                !(f.exclude_purchased && x.item_id == "0-0-0"),
+                "trial {trial}"
+            );
+            assert!(
+                !(f.exclude_in_cart && x.item_id == "0-0-1"),
+                "trial {trial}"
+            );
             assert!(!(f.in_stock_only && !it.in_stock), "trial {trial}");
             assert_ne!(x.item_id, "0-1-1");
             if let Some(lo) = f.min_price {
@@ -214,13 +263,19 @@ fn filters_are_honoured_exactly() {
             *per_cat.entry(it.category_path[0].clone()).or_insert(0usize) += 1;
         }
         if let Some(cap) = opts.diversity.per_category_cap {
-            assert!(per_cat.values().all(|&n| n <= cap), "trial {trial}: {per_cat:?}");
+            assert!(
+                per_cat.values().all(|&n| n <= cap),
+                "trial {trial}: {per_cat:?}"
+            );
         }
         let ids_out = ids(&out);
         let unique: BTreeSet<_> = ids_out.iter().collect();
         assert_eq!(unique.len(), ids_out.len(), "duplicates in trial {trial}");
         if out.items.len() < opts.k {
-            assert!(out.note.is_some(), "trial {trial}: short list without a note");
+            assert!(
+                out.note.is_some(),
+                "trial {trial}: short list without a note"
+            );
         }
     }
 }
@@ -228,7 +283,11 @@ fn filters_are_honoured_exactly() {
 #[test]
 fn edge_cases_are_errors_or_documented_notes() {
     let mut empty = Recommender::new(RecommenderConfig::default()).unwrap();
-    assert!(empty.recommend(&RecommendOptions::default()).unwrap_err().to_string().contains("catalog"));
+    assert!(empty
+        .recommend(&RecommendOptions::default())
+        .unwrap_err()
+        .to_string()
+        .contains("catalog"));
     assert!(empty.track(vec![ev("x", "view", 0.0)], T0).is_err());
     let r = rec(6);
     for k in [0usize, 81, 5000] {
@@ -252,7 +311,10 @@ fn edge_cases_are_errors_or_documented_notes() {
         })
         .unwrap();
     assert!(none.items.is_empty());
-    assert_eq!(none.note.as_deref(), Some("the filters exclude every item of the catalog"));
+    assert_eq!(
+        none.note.as_deref(),
+        Some("the filters exclude every item of the catalog")
+    );
     let bad = RecommendOptions {
         filters: Filters {
             min_price: Some(f64::NAN),
@@ -260,8 +322,16 @@ fn edge_cases_are_errors_or_documented_notes() {
         },
         ..Default::default()
     };
-    assert!(r.recommend(&bad).unwrap_err().to_string().contains("filters.minPrice"));
-    assert!(r.similar("nope", &SimilarOptions::default()).unwrap_err().to_string().contains("itemId"));
+    assert!(r
+        .recommend(&bad)
+        .unwrap_err()
+        .to_string()
+        .contains("filters.minPrice"));
+    assert!(r
+        .similar("nope", &SimilarOptions::default())
+        .unwrap_err()
+        .to_string()
+        .contains("itemId"));
     assert!(empty.load_catalog(vec![]).is_err());
     assert!(empty.train_chunk(10.0, &|| 0.0).is_err());
 }
@@ -291,11 +361,15 @@ fn track_counts_every_rejection() {
     assert_eq!(rep.accepted, 2);
     let idx: Vec<usize> = rep.rejected.iter().map(|x| x.index).collect();
     assert_eq!(idx, vec![1, 2, 3, 4, 5, 6]);
-    assert!(rep.rejected[0].reason.contains("unknown item id \"missing\""));
+    assert!(rep.rejected[0]
+        .reason
+        .contains("unknown item id \"missing\""));
     assert!(rep.rejected[3].reason.contains("NaN"));
     assert!(rep.rejected[4].reason.contains("future"));
     assert!(rep.rejected[5].reason.contains("quantity"));
-    assert!(r.track(vec![RawEvent::default(); MAX_TRACK_BATCH + 1], T0).is_err());
+    assert!(r
+        .track(vec![RawEvent::default(); MAX_TRACK_BATCH + 1], T0)
+        .is_err());
     assert!(r.track(vec![], f64::INFINITY).is_err());
     assert_eq!(r.inspect().events, 2);
 }
@@ -308,7 +382,11 @@ fn deterministic_for_a_seed() {
         let events: Vec<RawEvent> = (0..40)
             .map(|i| {
                 let id = format!("{}-{}-{}", rng.below(2), rng.below(4), rng.below(5));
-                ev(&id, ["view", "click", "add_to_cart"][rng.below(3)], i as f64 * 3.0)
+                ev(
+                    &id,
+                    ["view", "click", "add_to_cart"][rng.below(3)],
+                    i as f64 * 3.0,
+                )
             })
             .collect();
         r.track(events, T0 + 200.0 * MIN).unwrap();
@@ -337,7 +415,11 @@ fn fine_tuning_learns_the_local_pattern_and_budgets_hold() {
     let mut r = rec(11);
     let mut events = Vec::new();
     for i in 0..30 {
-        let id = if i % 2 == 0 { format!("1-{}-{}", i % 4, i % 5) } else { format!("3-{}-{}", i % 4, (i + 2) % 5) };
+        let id = if i % 2 == 0 {
+            format!("1-{}-{}", i % 4, i % 5)
+        } else {
+            format!("3-{}-{}", i % 4, (i + 2) % 5)
+        };
         events.push(ev(&id, "view", i as f64 * 2.0));
     }
     r.track(events, T0 + 100.0 * MIN).unwrap();
@@ -384,7 +466,10 @@ fn fine_tuning_learns_the_local_pattern_and_budgets_hold() {
         chunks += 1;
     }
     assert_eq!(p.stop_reason.as_deref(), Some("maxMs"));
-    assert!(chunks >= 3 && p.elapsed_ms <= 25.0, "{chunks} chunks, {p:?}");
+    assert!(
+        chunks >= 3 && p.elapsed_ms <= 25.0,
+        "{chunks} chunks, {p:?}"
+    );
     // A learning rate that diverges is an error and the model is restored.
     let before = r.export_model().unwrap();
     let mut p = r
@@ -410,7 +495,12 @@ fn fine_tuning_learns_the_local_pattern_and_budgets_hold() {
     if failed {
         assert_eq!(r.export_model().unwrap(), before);
     }
-    assert!(r.recommend(&RecommendOptions::default()).unwrap().items.iter().all(|x| x.score.is_finite()));
+    assert!(r
+        .recommend(&RecommendOptions::default())
+        .unwrap()
+        .items
+        .iter()
+        .all(|x| x.score.is_finite()));
 }
 
 #[test]
@@ -430,10 +520,16 @@ fn degenerate_histories_train_without_nan() {
     assert_eq!(p.stop_reason.as_deref(), Some("noExamples"));
     one.track(vec![ev("only", "view", 0.0)], T0).unwrap();
     assert_eq!(train_all(&mut one, &TrainOptions::default()).examples, 0);
-    one.track((1..50).map(|i| ev("only", "view", i as f64)).collect(), T0 + 60.0 * MIN)
-        .unwrap();
+    one.track(
+        (1..50).map(|i| ev("only", "view", i as f64)).collect(),
+        T0 + 60.0 * MIN,
+    )
+    .unwrap();
     let p = train_all(&mut one, &TrainOptions::default());
-    assert!(p.examples > 0 && p.epoch_losses.iter().all(|l| l.is_finite()), "{p:?}");
+    assert!(
+        p.examples > 0 && p.epoch_losses.iter().all(|l| l.is_finite()),
+        "{p:?}"
+    );
     let out = one
         .recommend(&RecommendOptions {
             k: 1,
@@ -448,8 +544,13 @@ fn degenerate_histories_train_without_nan() {
 #[test]
 fn model_and_events_round_trip_and_reject_foreign_or_corrupt_blobs() {
     let mut r = rec(12);
-    r.track((0..12).map(|i| ev(&format!("0-{}-{}", i % 2, i % 5), "view", i as f64)).collect(), T0 + 20.0 * MIN)
-        .unwrap();
+    r.track(
+        (0..12)
+            .map(|i| ev(&format!("0-{}-{}", i % 2, i % 5), "view", i as f64))
+            .collect(),
+        T0 + 20.0 * MIN,
+    )
+    .unwrap();
     assert!(r.export_model().is_err()); // nothing trained yet
     train_all(&mut r, &TrainOptions::default());
     let model = r.export_model().unwrap();
@@ -467,7 +568,11 @@ fn model_and_events_round_trip_and_reject_foreign_or_corrupt_blobs() {
             ..Default::default()
         }])
         .unwrap();
-    assert!(other.import_model(&model).unwrap_err().to_string().contains("another catalog"));
+    assert!(other
+        .import_model(&model)
+        .unwrap_err()
+        .to_string()
+        .contains("another catalog"));
     assert!(!other.inspect().fine_tuned);
     // Truncated and bit-flipped blobs.
     for cut in [0, 10, model.len() / 2, model.len() - 1] {
@@ -476,7 +581,11 @@ fn model_and_events_round_trip_and_reject_foreign_or_corrupt_blobs() {
     let mut flipped = model.clone();
     flipped[30] ^= 1;
     assert!(again.import_model(&flipped).is_err());
-    assert!(again.import_model(&events).unwrap_err().to_string().contains("expected"));
+    assert!(again
+        .import_model(&events)
+        .unwrap_err()
+        .to_string()
+        .contains("expected"));
     assert_eq!(top(&again, 10), top(&r, 10)); // unchanged by the failures
 }
 
@@ -485,7 +594,8 @@ fn unsaved_events_two_tabs_and_forget() {
     let mut tab1 = rec(13);
     let mut tab2 = rec(13);
     tab1.track(vec![ev("0-0-0", "view", 0.0)], T0).unwrap();
-    tab2.track(vec![ev("1-0-0", "view", 0.5)], T0 + MIN).unwrap();
+    tab2.track(vec![ev("1-0-0", "view", 0.5)], T0 + MIN)
+        .unwrap();
     let a = tab1.export_events(true);
     assert_eq!(tab1.mark_saved(&a).unwrap(), 1);
     assert_eq!(tab1.inspect().unsaved_events, 0);
@@ -501,10 +611,18 @@ fn unsaved_events_two_tabs_and_forget() {
     assert_eq!(info.first_event_ms, Some(T0));
     assert_eq!(info.by_kind.get("view"), Some(&2));
     // The profile was rebuilt from the merged events.
-    assert!(reload.recommend(&RecommendOptions::default()).unwrap().items[0].reason_item_id.is_some());
+    assert!(reload
+        .recommend(&RecommendOptions::default())
+        .unwrap()
+        .items[0]
+        .reason_item_id
+        .is_some());
     reload.forget();
     let info = reload.inspect();
-    assert_eq!((info.events, info.fine_tuned, info.distinct_items), (0, false, 0));
+    assert_eq!(
+        (info.events, info.fine_tuned, info.distinct_items),
+        (0, false, 0)
+    );
     assert_eq!(top(&reload, 5), top(&rec(13), 5));
 }
 
@@ -533,7 +651,10 @@ fn similar_items_share_structure() {
         )
         .unwrap();
     // Pans of brand Asics share the brand token; others nothing.
-    assert!(pans.items.iter().all(|x| x.item_id.starts_with("2-0-")), "{pans:?}");
+    assert!(
+        pans.items.iter().all(|x| x.item_id.starts_with("2-0-")),
+        "{pans:?}"
+    );
 }
 
 #[test]
@@ -559,9 +680,17 @@ fn base_statistics_give_popularity_and_bought_together() {
     // Content similarity to the viewed shoe ranks the shoes first; among the
     // rest, the bought-together pan leads.
     let warm = top(&r, 30);
-    let x = warm.items.iter().find(|x| !x.item_id.starts_with("0-")).unwrap();
+    let x = warm
+        .items
+        .iter()
+        .find(|x| !x.item_id.starts_with("0-"))
+        .unwrap();
     assert_eq!(x.item_id, "2-3-3");
-    let x = warm.items.iter().find(|x| x.item_id == "2-3-3").unwrap_or_else(|| panic!("{warm:#?}"));
+    let x = warm
+        .items
+        .iter()
+        .find(|x| x.item_id == "2-3-3")
+        .unwrap_or_else(|| panic!("{warm:#?}"));
     assert_eq!(x.reason_kind, ReasonKind::BoughtTogether);
     assert_eq!(x.reason_item_id.as_deref(), Some("0-0-0"));
     let sim = r.similar("0-0-0", &SimilarOptions::default()).unwrap();

@@ -168,9 +168,18 @@ impl TrainingRun {
     /// Runs batches until `max_ms` of this chunk (by `clock`) is used or the
     /// run is done; always at least one batch. Fails (restoring the head to
     /// its state before the run) if the loss stops being finite.
-    pub fn chunk(&mut self, head: &mut Head, max_ms: f64, clock: &dyn Fn() -> f64) -> Result<TrainProgress> {
+    pub fn chunk(
+        &mut self,
+        head: &mut Head,
+        max_ms: f64,
+        clock: &dyn Fn() -> f64,
+    ) -> Result<TrainProgress> {
         if !max_ms.is_finite() || max_ms < 0.0 {
-            return Err(Error::invalid("maxMs", max_ms, "must be a finite number ≥ 0"));
+            return Err(Error::invalid(
+                "maxMs",
+                max_ms,
+                "must be a finite number ≥ 0",
+            ));
         }
         if self.progress.done {
             return Ok(self.progress.clone());

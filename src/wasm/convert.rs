@@ -92,7 +92,11 @@ pub fn record<T: DeserializeOwned>(field: &str, v: JsValue) -> Result<T, JsError
 }
 
 /// Deserializes an array of records of at most `max` elements.
-pub fn records<T: DeserializeOwned>(field: &str, v: JsValue, max: usize) -> Result<Vec<T>, JsError> {
+pub fn records<T: DeserializeOwned>(
+    field: &str,
+    v: JsValue,
+    max: usize,
+) -> Result<Vec<T>, JsError> {
     if !Array::is_array(&v) {
         return Err(invalid(field, &v, "must be an array"));
     }
@@ -120,7 +124,11 @@ pub fn bytes(field: &str, v: &JsValue) -> Result<Vec<u8>, JsError> {
         return Err(invalid(field, v, "must be a Uint8Array or ArrayBuffer"));
     };
     if arr.length() > MAX_BLOB_BYTES {
-        return Err(invalid(field, v, format!("{} bytes is more than {MAX_BLOB_BYTES}", arr.length())));
+        return Err(invalid(
+            field,
+            v,
+            format!("{} bytes is more than {MAX_BLOB_BYTES}", arr.length()),
+        ));
     }
     Ok(arr.to_vec())
 }
@@ -140,7 +148,11 @@ pub fn number(field: &str, v: &JsValue, default: impl FnOnce() -> f64) -> Result
 pub fn string(field: &str, v: &JsValue, max: usize) -> Result<String, JsError> {
     match v.as_string() {
         Some(s) if s.len() <= max => Ok(s),
-        Some(s) => Err(invalid(field, v, format!("{} bytes is longer than {max}", s.len()))),
+        Some(s) => Err(invalid(
+            field,
+            v,
+            format!("{} bytes is longer than {max}", s.len()),
+        )),
         None => Err(invalid(field, v, "must be a string")),
     }
 }

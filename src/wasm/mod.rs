@@ -38,7 +38,9 @@ pub fn self_check() -> Result<String, JsError> {
         .get_u64("first")
         .map_err(to_js_error)?;
     if back != first {
-        return Err(JsError::new("self-check: codec round trip changed the value"));
+        return Err(JsError::new(
+            "self-check: codec round trip changed the value",
+        ));
     }
     Ok(format!(
         "localrec {} ok: rng {first:016x}, crc32 {:08x}",
@@ -63,7 +65,9 @@ pub struct LocalRecCore {
 impl LocalRecCore {
     /// Creates a recommender; `config` may be omitted (every field has a default).
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "LocalRecConfig | undefined")] config: JsValue) -> Result<LocalRecCore, JsError> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "LocalRecConfig | undefined")] config: JsValue,
+    ) -> Result<LocalRecCore, JsError> {
         let cfg: RecommenderConfig = options("config", config)?;
         Ok(LocalRecCore {
             inner: Recommender::new(cfg).map_err(to_js_error)?,
@@ -78,7 +82,10 @@ impl LocalRecCore {
 
     /// Loads (or replaces) the catalog; returns what was kept and rejected.
     #[wasm_bindgen(js_name = loadCatalog, unchecked_return_type = "CatalogReport")]
-    pub fn load_catalog(&mut self, #[wasm_bindgen(unchecked_param_type = "CatalogItem[]")] items: JsValue) -> Result<JsValue, JsError> {
+    pub fn load_catalog(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "CatalogItem[]")] items: JsValue,
+    ) -> Result<JsValue, JsError> {
         let max = self.inner.config().max_catalog_items;
         let items: Vec<CatalogItem> = records("items", items, max)?;
         to_js(&self.inner.load_catalog(items).map_err(to_js_error)?)
@@ -87,7 +94,10 @@ impl LocalRecCore {
     /// Loads the shop's base model bytes. On failure the recommender keeps
     /// working without one (cold start from the catalog).
     #[wasm_bindgen(js_name = loadBaseModel, unchecked_return_type = "BaseModelReport")]
-    pub fn load_base_model(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue) -> Result<JsValue, JsError> {
+    pub fn load_base_model(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue,
+    ) -> Result<JsValue, JsError> {
         let b = bytes("bytes", &bytes_)?;
         to_js(&self.inner.load_base_model(&b).map_err(to_js_error)?)
     }
@@ -97,7 +107,8 @@ impl LocalRecCore {
     pub fn track(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "ShopperEvent")] event: JsValue,
-        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number | undefined")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number | undefined")]
+        now_ms: JsValue,
     ) -> Result<JsValue, JsError> {
         let now = number("nowMs", &now_ms, js_sys::Date::now)?;
         let e: RawEvent = record("event", event)?;
@@ -109,7 +120,8 @@ impl LocalRecCore {
     pub fn track_many(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "ShopperEvent[]")] events: JsValue,
-        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number | undefined")] now_ms: JsValue,
+        #[wasm_bindgen(js_name = nowMs, unchecked_param_type = "number | undefined")]
+        now_ms: JsValue,
     ) -> Result<JsValue, JsError> {
         let now = number("nowMs", &now_ms, js_sys::Date::now)?;
         let es: Vec<RawEvent> = records("events", events, MAX_TRACK_BATCH)?;
@@ -118,7 +130,10 @@ impl LocalRecCore {
 
     /// Starts a fine-tuning run (options override the configured budget).
     #[wasm_bindgen(js_name = trainStart, unchecked_return_type = "TrainProgress")]
-    pub fn train_start(&mut self, #[wasm_bindgen(unchecked_param_type = "TrainBudget | undefined")] opts: JsValue) -> Result<JsValue, JsError> {
+    pub fn train_start(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "TrainBudget | undefined")] opts: JsValue,
+    ) -> Result<JsValue, JsError> {
         let o: TrainOptions = options("train options", opts)?;
         to_js(&self.inner.train_start(&o).map_err(to_js_error)?)
     }
@@ -126,14 +141,26 @@ impl LocalRecCore {
     /// Trains for up to `maxMs` milliseconds (at least one batch); call again
     /// until `done`. Cancelling = not calling it again.
     #[wasm_bindgen(js_name = trainChunk, unchecked_return_type = "TrainProgress")]
-    pub fn train_chunk(&mut self, #[wasm_bindgen(js_name = maxMs, unchecked_param_type = "number | undefined")] max_ms: JsValue) -> Result<JsValue, JsError> {
+    pub fn train_chunk(
+        &mut self,
+        #[wasm_bindgen(js_name = maxMs, unchecked_param_type = "number | undefined")]
+        max_ms: JsValue,
+    ) -> Result<JsValue, JsError> {
         let ms = number("maxMs", &max_ms, || 10.0)?;
-        to_js(&self.inner.train_chunk(ms, &convert::clock_ms).map_err(to_js_error)?)
+        to_js(
+            &self
+                .inner
+                .train_chunk(ms, &convert::clock_ms)
+                .map_err(to_js_error)?,
+        )
     }
 
     /// Recommended items with score and reason.
     #[wasm_bindgen(unchecked_return_type = "Recommendations")]
-    pub fn recommend(&self, #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] opts: JsValue) -> Result<JsValue, JsError> {
+    pub fn recommend(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] opts: JsValue,
+    ) -> Result<JsValue, JsError> {
         let o: RecommendOptions = options("recommend options", opts)?;
         to_js(&self.inner.recommend(&o).map_err(to_js_error)?)
     }
@@ -159,32 +186,53 @@ impl LocalRecCore {
     /// Replaces the fine-tuned model; a corrupt or foreign blob is rejected
     /// and the current model kept.
     #[wasm_bindgen(js_name = importModel, unchecked_return_type = "ModelReport")]
-    pub fn import_model(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue) -> Result<JsValue, JsError> {
+    pub fn import_model(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue,
+    ) -> Result<JsValue, JsError> {
         let b = bytes("bytes", &bytes_)?;
         to_js(&self.inner.import_model(&b).map_err(to_js_error)?)
     }
 
     /// Events as versioned, checksummed bytes: all, or only those not yet saved.
     #[wasm_bindgen(js_name = exportEvents)]
-    pub fn export_events(&self, #[wasm_bindgen(js_name = onlyUnsaved, unchecked_param_type = "boolean | undefined")] only_unsaved: JsValue) -> Result<Vec<u8>, JsError> {
-        let only = match (only_unsaved.is_undefined() || only_unsaved.is_null(), only_unsaved.as_bool()) {
+    pub fn export_events(
+        &self,
+        #[wasm_bindgen(js_name = onlyUnsaved, unchecked_param_type = "boolean | undefined")]
+        only_unsaved: JsValue,
+    ) -> Result<Vec<u8>, JsError> {
+        let only = match (
+            only_unsaved.is_undefined() || only_unsaved.is_null(),
+            only_unsaved.as_bool(),
+        ) {
             (true, _) => false,
             (false, Some(b)) => b,
-            (false, None) => return Err(JsError::new(&format!("invalid onlyUnsaved = {}: must be a boolean", convert::describe(&only_unsaved)))),
+            (false, None) => {
+                return Err(JsError::new(&format!(
+                    "invalid onlyUnsaved = {}: must be a boolean",
+                    convert::describe(&only_unsaved)
+                )))
+            }
         };
         Ok(self.inner.export_events(only))
     }
 
     /// Marks the events of an export as stored; returns how many.
     #[wasm_bindgen(js_name = markSaved)]
-    pub fn mark_saved(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue) -> Result<u32, JsError> {
+    pub fn mark_saved(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue,
+    ) -> Result<u32, JsError> {
         let b = bytes("bytes", &bytes_)?;
         Ok(self.inner.mark_saved(&b).map_err(to_js_error)? as u32)
     }
 
     /// Merges exported events (deduplicated by event id).
     #[wasm_bindgen(js_name = importEvents, unchecked_return_type = "ImportReport")]
-    pub fn import_events(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue) -> Result<JsValue, JsError> {
+    pub fn import_events(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes_: JsValue,
+    ) -> Result<JsValue, JsError> {
         let b = bytes("bytes", &bytes_)?;
         to_js(&self.inner.import_events(&b).map_err(to_js_error)?)
     }

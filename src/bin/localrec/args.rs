@@ -24,7 +24,10 @@ impl Args {
             } else if options.contains(&name) {
                 let value = match inline {
                     Some(v) => v,
-                    None => it.next().ok_or_else(|| format!("{name} needs a value"))?.clone(),
+                    None => it
+                        .next()
+                        .ok_or_else(|| format!("{name} needs a value"))?
+                        .clone(),
                 };
                 if out.values.insert(name.to_string(), value).is_some() {
                     return Err(format!("{name} given twice"));
@@ -55,7 +58,9 @@ impl Args {
     pub fn number<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("{name} = {v:?} is not a valid number")),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("{name} = {v:?} is not a valid number")),
         }
     }
 }
@@ -70,7 +75,12 @@ mod tests {
 
     #[test]
     fn options_and_flags() {
-        let a = Args::parse(&s(&["--out", "m.bin", "--json", "--seed=3"]), &["--out", "--seed"], &["--json"]).unwrap();
+        let a = Args::parse(
+            &s(&["--out", "m.bin", "--json", "--seed=3"]),
+            &["--out", "--seed"],
+            &["--json"],
+        )
+        .unwrap();
         assert_eq!(a.get("--out"), Some("m.bin"));
         assert!(a.has("--json"));
         assert_eq!(a.number("--seed", 0u64).unwrap(), 3);

@@ -6,15 +6,22 @@
 use std::time::Instant;
 
 use localrec::eval::data::parse_prefix_labels;
-use localrec::eval::metrics::{hit_rate_curve, summarize, RankOutcome, LEAVE_ONE_OUT_METRICS, SESSION_METRICS};
+use localrec::eval::metrics::{
+    hit_rate_curve, summarize, RankOutcome, LEAVE_ONE_OUT_METRICS, SESSION_METRICS,
+};
 use localrec::eval::protocol::{rank_cases, sample_negatives, Case, EvalScratch, Scorer};
 use localrec::eval::split::{hold_out_users, LeaveOneOut};
-use localrec::rec::{Baseline, BaseModel, FineTuneBudget, HistoryItem, ItemVocab, RankScratch, ValidationCase};
+use localrec::rec::{
+    BaseModel, Baseline, FineTuneBudget, HistoryItem, ItemVocab, RankScratch, ValidationCase,
+};
 use serde_json::{json, Map, Value};
 
 use crate::args::Args;
 use crate::plot::hit_rate_svg;
-use crate::pretrain::{dataset_name, load_sequences, load_sessions, read, sequence_config, session_config, train_model, tune_for_sequences, tune_for_sessions, tune, subsample, Log};
+use crate::pretrain::{
+    dataset_name, load_sequences, load_sessions, read, sequence_config, session_config, subsample,
+    train_model, tune, tune_for_sequences, tune_for_sessions, Log,
+};
 
 pub const HELP: &str = "\
 localrec eval — evaluate localrec and baselines (popularity, item-kNN, Markov, session-kNN) on one split
@@ -61,26 +68,54 @@ pub fn run(args: &[String]) -> i32 {
 }
 
 /// Ranks `cases` on `threads` threads (each with its own scratch).
-fn par_rank(scorer: &Scorer<'_>, cases: &[Case<'_>], exclude: bool, threads: usize) -> Result<Vec<RankOutcome>, String> {
+fn par_rank(
+    scorer: &Scorer<'_>,
+    cases: &[Case<'_>],
+    exclude: bool,
+    threads: usize,
+) -> Result<Vec<RankOutcome>, String> {
     let chunk = cases.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|s| {
-        let handles: Vec<_> = cases.chunks(chunk).map(|part| s.spawn(move || rank_cases(scorer, part, exclude, &mut EvalScratch::default()))).collect();
+        let handles: Vec<_> = cases
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || rank_cases(scorer, part, exclude, &mut EvalScratch::default()))
+            })
+            .collect();
         let mut out = Vec::with_capacity(cases.len());
         for h in handles {
-            out.extend(h.join().map_err(|_| "an evaluation thread panicked".to_string())?.map_err(|e| e.to_string())?);
+            out.extend(
+                h.join()
+                    .map_err(|_| "an evaluation thread panicked".to_string())?
+                    .map_err(|e| e.to_string())?,
+            );
         }
         Ok(out)
     })
 }
 
-fn evaluate_all(scorers: &[(String, Scorer<'_>)], cases: &[Case<'_>], exclude: bool, threads: usize, log: &Log) -> Result<Vec<Outcome>, String> {
+fn evaluate_all(
+    scorers: &[(String, Scorer<'_>)],
+    cases: &[Case<'_>],
+    exclude: bool,
+    threads: usize,
+    log: &Log,
+) -> Result<Vec<Outcome>, String> {
     let mut out = Vec::new();
     for (name, scorer) in scorers {
         let t = Instant::now();
         let outcomes = par_rank(scorer, cases, exclude, threads)?;
-        let hr10 = outcomes.iter().map(|o| o.hit_rate(10)).sum::<f64>() / outcomes.len().max(1) as f64;
-        log.line(&format!("{name}: {} cases in {:.1} s, HR@10 {hr10:.4}", outcomes.len(), t.elapsed().as_secs_f64()));
-        out.push(Outcome { name: name.clone(), outcomes });
+        let hr10 =
+            outcomes.iter().map(|o| o.hit_rate(10)).sum::<f64>() / outcomes.len().max(1) as f64;
+        log.line(&format!(
+            "{name}: {} cases in {:.1} s, HR@10 {hr10:.4}",
+            outcomes.len(),
+            t.elapsed().as_secs_f64()
+        ));
+        out.push(Outcome {
+            name: name.clone(),
+            outcomes,
+        });
     }
     Ok(out)
 }
@@ -88,12 +123,21 @@ fn evaluate_all(scorers: &[(String, Scorer<'_>)], cases: &[Case<'_>], exclude: b
 fn baselines<'a>(model: &'a BaseModel, with_sknn: bool) -> Vec<(String, Scorer<'a>)> {
     let s = model.stats();
     let mut v = vec![
-        ("popularity".to_string(), Scorer::Baseline(s, Baseline::Popularity)),
-        ("item-kNN".to_string(), Scorer::Baseline(s, Baseline::ItemKnn)),
+        (
+            "popularity".to_string(),
+            Scorer::Baseline(s, Baseline::Popularity),
+        ),
+        (
+            "item-kNN".to_string(),
+            Scorer::Baseline(s, Baseline::ItemKnn),
+        ),
         ("markov".to_string(), Scorer::Baseline(s, Baseline::Markov)),
     ];
     if with_sknn && s.sessions.is_some() {
-        v.push(("session-kNN".to_string(), Scorer::Baseline(s, Baseline::SessionKnn)));
+        v.push((
+            "session-kNN".to_string(),
+            Scorer::Baseline(s, Baseline::SessionKnn),
+        ));
     }
     v
 }
@@ -103,7 +147,20 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         print!("{HELP}");
         return Ok(());
     }
-    let a = Args::parse(args, &["--sequences", "--attributes", "--sessions", "--test", "--protocol", "--plot", "--seed", "--threads"], &["--json"])?;
+    let a = Args::parse(
+        args,
+        &[
+            "--sequences",
+            "--attributes",
+            "--sessions",
+            "--test",
+            "--protocol",
+            "--plot",
+            "--seed",
+            "--threads",
+        ],
+        &["--json"],
+    )?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
     let log = Log::new();
@@ -113,22 +170,42 @@ fn run_inner(args: &[String]) -> Result<(), String> {
                 return Err("--test goes with --sessions".into());
             }
             match a.get("--protocol").unwrap_or("full") {
-                p @ ("full" | "sampled99") => leave_one_out(path, a.get("--attributes"), p == "sampled99", seed, threads, &log)?,
+                p @ ("full" | "sampled99") => leave_one_out(
+                    path,
+                    a.get("--attributes"),
+                    p == "sampled99",
+                    seed,
+                    threads,
+                    &log,
+                )?,
                 "new-shoppers" => new_shoppers(path, a.get("--attributes"), seed, threads, &log)?,
-                other => return Err(format!("--protocol {other:?}: expected full, sampled99 or new-shoppers")),
+                other => {
+                    return Err(format!(
+                        "--protocol {other:?}: expected full, sampled99 or new-shoppers"
+                    ))
+                }
             }
         }
         (None, Some(path)) => {
             if a.get("--protocol").is_some_and(|p| p != "sessions") {
-                return Err("--protocol applies to --sequences (sessions have their own protocol)".into());
+                return Err(
+                    "--protocol applies to --sequences (sessions have their own protocol)".into(),
+                );
             }
             sessions(path, a.require("--test")?, seed, threads, &log)?
         }
         _ => return Err("give exactly one of --sequences FILE or --sessions FILE".into()),
     };
     if let Some(plot) = a.get("--plot") {
-        let curves: Vec<(String, Vec<f64>)> = run.models.iter().map(|m| (m.name.clone(), hit_rate_curve(&m.outcomes, 50))).collect();
-        let svg = hit_rate_svg(&format!("{} — {} ({} cases)", run.dataset, run.protocol, run.cases), &curves);
+        let curves: Vec<(String, Vec<f64>)> = run
+            .models
+            .iter()
+            .map(|m| (m.name.clone(), hit_rate_curve(&m.outcomes, 50)))
+            .collect();
+        let svg = hit_rate_svg(
+            &format!("{} — {} ({} cases)", run.dataset, run.protocol, run.cases),
+            &curves,
+        );
         std::fs::write(plot, svg).map_err(|e| format!("cannot write {plot}: {e}"))?;
         log.line(&format!("wrote {plot}"));
     }
@@ -160,7 +237,15 @@ fn report(run: &Run, as_json: bool, seed: u64) -> Result<(), String> {
         println!("{out}");
         return Ok(());
     }
-    println!("{} — protocol {}: {} users/sessions, {} items, {} cases{}", run.dataset, run.protocol, run.users, run.items, run.cases, if run.percent { " (metrics in %)" } else { "" });
+    println!(
+        "{} — protocol {}: {} users/sessions, {} items, {} cases{}",
+        run.dataset,
+        run.protocol,
+        run.users,
+        run.items,
+        run.cases,
+        if run.percent { " (metrics in %)" } else { "" }
+    );
     print!("{:<24}", "model");
     for m in run.metrics {
         print!("{m:>9}");
@@ -177,26 +262,66 @@ fn report(run: &Run, as_json: bool, seed: u64) -> Result<(), String> {
         }
         println!();
     }
-    println!("pretrain {:.1} s, eval {:.1} s, model {} bytes", run.pretrain_s, run.eval_s, run.model_bytes);
+    println!(
+        "pretrain {:.1} s, eval {:.1} s, model {} bytes",
+        run.pretrain_s, run.eval_s, run.model_bytes
+    );
     for (k, v) in &run.extra {
         println!("{k}: {v}");
     }
     Ok(())
 }
 
-fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, threads: usize, log: &Log) -> Result<Run, String> {
+fn leave_one_out(
+    path: &str,
+    attrs: Option<&str>,
+    sampled: bool,
+    seed: u64,
+    threads: usize,
+    log: &Log,
+) -> Result<Run, String> {
     let t0 = Instant::now();
     let loaded = load_sequences(path, attrs)?;
     let n_items = loaded.vocab.len();
-    log.line(&format!("{} users, {} items", loaded.sequences.len(), n_items));
+    log.line(&format!(
+        "{} users, {} items",
+        loaded.sequences.len(),
+        n_items
+    ));
     let loo = LeaveOneOut::new(&loaded.sequences);
     let train = loo.train_sequences();
-    let val: Vec<Case> = loo.cases.iter().map(|c| Case { input: loo.valid_input(c), target: c.valid_target, negatives: None }).collect();
-    let tune_cases: Vec<Case> = subsample(val.len(), 5000, seed).into_iter().map(|i| val[i]).collect();
+    let val: Vec<Case> = loo
+        .cases
+        .iter()
+        .map(|c| Case {
+            input: loo.valid_input(c),
+            target: c.valid_target,
+            negatives: None,
+        })
+        .collect();
+    let tune_cases: Vec<Case> = subsample(val.len(), 5000, seed)
+        .into_iter()
+        .map(|i| val[i])
+        .collect();
     let stats_cfg = tune(&train, n_items, &tune_cases, true, log)?;
-    let validation: Vec<ValidationCase> = val.iter().map(|c| ValidationCase { input: c.input, target: c.target }).collect();
-    let (model, report) = train_model(&train, loaded.vocab.clone(), loaded.attributes.clone(), &validation, &sequence_config(seed, stats_cfg), log)?;
-    let model = model.with_stats_from(&loo.train_valid_sequences()).map_err(|e| e.to_string())?;
+    let validation: Vec<ValidationCase> = val
+        .iter()
+        .map(|c| ValidationCase {
+            input: c.input,
+            target: c.target,
+        })
+        .collect();
+    let (model, report) = train_model(
+        &train,
+        loaded.vocab.clone(),
+        loaded.attributes.clone(),
+        &validation,
+        &sequence_config(seed, stats_cfg),
+        log,
+    )?;
+    let model = model
+        .with_stats_from(&loo.train_valid_sequences())
+        .map_err(|e| e.to_string())?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let negatives = if sampled {
@@ -208,13 +333,23 @@ fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, thre
     let cases: Vec<Case> = loo
         .cases
         .iter()
-        .map(|c| Case { input: loo.test_input(c), target: c.test_target, negatives: negatives.as_ref().and_then(|n| n.get(c.user)).map(|v| v.as_slice()) })
+        .map(|c| Case {
+            input: loo.test_input(c),
+            target: c.test_target,
+            negatives: negatives
+                .as_ref()
+                .and_then(|n| n.get(c.user))
+                .map(|v| v.as_slice()),
+        })
         .collect();
     let mut scorers = baselines(&model, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, true, threads, log)?;
     let mut extra = Map::new();
-    extra.insert("candidate_recall_train".into(), json!(report.candidate_recall));
+    extra.insert(
+        "candidate_recall_train".into(),
+        json!(report.candidate_recall),
+    );
     extra.insert("best_epoch".into(), json!(report.best_epoch + 1));
     Ok(Run {
         dataset: dataset_name(path),
@@ -232,23 +367,51 @@ fn leave_one_out(path: &str, attrs: Option<&str>, sampled: bool, seed: u64, thre
     })
 }
 
-fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log: &Log) -> Result<Run, String> {
+fn new_shoppers(
+    path: &str,
+    attrs: Option<&str>,
+    seed: u64,
+    threads: usize,
+    log: &Log,
+) -> Result<Run, String> {
     let t0 = Instant::now();
     let loaded = load_sequences(path, attrs)?;
     let n_items = loaded.vocab.len();
     let (kept, held) = hold_out_users(loaded.sequences.len(), 0.2, seed);
-    log.line(&format!("{} users ({} held out as new shoppers), {} items", loaded.sequences.len(), held.len(), n_items));
-    let kept_seqs: Vec<&[u32]> = kept.iter().map(|&u| loaded.sequences[u].as_slice()).collect();
+    log.line(&format!(
+        "{} users ({} held out as new shoppers), {} items",
+        loaded.sequences.len(),
+        held.len(),
+        n_items
+    ));
+    let kept_seqs: Vec<&[u32]> = kept
+        .iter()
+        .map(|&u| loaded.sequences[u].as_slice())
+        .collect();
     let stats_cfg = tune_for_sequences(&kept_seqs, n_items, seed, log)?;
-    let (model, _) = train_model(&kept_seqs, loaded.vocab.clone(), loaded.attributes.clone(), &[], &sequence_config(seed, stats_cfg), log)?;
+    let (model, _) = train_model(
+        &kept_seqs,
+        loaded.vocab.clone(),
+        loaded.attributes.clone(),
+        &[],
+        &sequence_config(seed, stats_cfg),
+        log,
+    )?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let users: Vec<usize> = held.into_iter().filter(|&u| loaded.sequences[u].len() >= 3).collect();
+    let users: Vec<usize> = held
+        .into_iter()
+        .filter(|&u| loaded.sequences[u].len() >= 3)
+        .collect();
     let cases: Vec<Case> = users
         .iter()
         .map(|&u| {
             let s = &loaded.sequences[u];
-            Case { input: &s[..s.len() - 1], target: s[s.len() - 1], negatives: None }
+            Case {
+                input: &s[..s.len() - 1],
+                target: s[s.len() - 1],
+                negatives: None,
+            }
         })
         .collect();
     let mut models = evaluate_all(&baselines(&model, true), &cases, true, threads, log)?;
@@ -256,7 +419,14 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
     let clock_start = Instant::now();
     let clock = move || clock_start.elapsed().as_secs_f64() * 1000.0;
     let chunk = cases.len().div_ceil(threads.max(1)).max(1);
-    type PerUser = (Vec<RankOutcome>, Vec<RankOutcome>, Vec<RankOutcome>, usize, f64, usize);
+    type PerUser = (
+        Vec<RankOutcome>,
+        Vec<RankOutcome>,
+        Vec<RankOutcome>,
+        usize,
+        f64,
+        usize,
+    );
     let results: Vec<Result<PerUser, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = cases
             .chunks(chunk)
@@ -269,15 +439,29 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
                     let (mut base, mut tuned, mut alone) = (Vec::new(), Vec::new(), Vec::new());
                     let (mut steps, mut ms, mut exhausted) = (0usize, 0f64, 0usize);
                     for case in part {
-                        let history: Vec<HistoryItem> = case.input.iter().map(|&i| HistoryItem::new(i)).collect();
+                        let history: Vec<HistoryItem> =
+                            case.input.iter().map(|&i| HistoryItem::new(i)).collect();
                         local.reset_ranker();
-                        local.score_all(case.input, &mut scratch, &mut dense).map_err(|e| e.to_string())?;
-                        base.push(RankOutcome::from_scores(&dense, case.target, case.input).map_err(|e| e.to_string())?);
+                        local
+                            .score_all(case.input, &mut scratch, &mut dense)
+                            .map_err(|e| e.to_string())?;
+                        base.push(
+                            RankOutcome::from_scores(&dense, case.target, case.input)
+                                .map_err(|e| e.to_string())?,
+                        );
                         for from_scratch in [false, true] {
-                            let budget = FineTuneBudget { from_scratch, ..FineTuneBudget::new(clock) };
-                            let r = local.fine_tune(&history, &budget).map_err(|e| e.to_string())?;
-                            local.score_all(case.input, &mut scratch, &mut dense).map_err(|e| e.to_string())?;
-                            let o = RankOutcome::from_scores(&dense, case.target, case.input).map_err(|e| e.to_string())?;
+                            let budget = FineTuneBudget {
+                                from_scratch,
+                                ..FineTuneBudget::new(clock)
+                            };
+                            let r = local
+                                .fine_tune(&history, &budget)
+                                .map_err(|e| e.to_string())?;
+                            local
+                                .score_all(case.input, &mut scratch, &mut dense)
+                                .map_err(|e| e.to_string())?;
+                            let o = RankOutcome::from_scores(&dense, case.target, case.input)
+                                .map_err(|e| e.to_string())?;
                             if from_scratch {
                                 alone.push(o);
                             } else {
@@ -292,9 +476,13 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into()))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into())))
+            .collect()
     });
-    let (mut base, mut tuned, mut alone, mut steps, mut ms, mut exhausted) = (Vec::new(), Vec::new(), Vec::new(), 0, 0.0, 0);
+    let (mut base, mut tuned, mut alone, mut steps, mut ms, mut exhausted) =
+        (Vec::new(), Vec::new(), Vec::new(), 0, 0.0, 0);
     for r in results {
         let r = r?;
         base.extend(r.0);
@@ -305,10 +493,23 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
         exhausted += r.5;
     }
     let n = cases.len().max(1) as f64;
-    log.line(&format!("fine-tuning: {:.1} steps and {:.2} ms per shopper on average, budget hit by {exhausted}", steps as f64 / n, ms / n));
-    models.push(Outcome { name: "localrec base".into(), outcomes: base });
-    models.push(Outcome { name: "localrec fine-tuned".into(), outcomes: tuned });
-    models.push(Outcome { name: "localrec local-only".into(), outcomes: alone });
+    log.line(&format!(
+        "fine-tuning: {:.1} steps and {:.2} ms per shopper on average, budget hit by {exhausted}",
+        steps as f64 / n,
+        ms / n
+    ));
+    models.push(Outcome {
+        name: "localrec base".into(),
+        outcomes: base,
+    });
+    models.push(Outcome {
+        name: "localrec fine-tuned".into(),
+        outcomes: tuned,
+    });
+    models.push(Outcome {
+        name: "localrec local-only".into(),
+        outcomes: alone,
+    });
     let mut extra = Map::new();
     extra.insert("fine_tune_mean_steps".into(), json!(steps as f64 / n));
     extra.insert("fine_tune_mean_ms".into(), json!(ms / n));
@@ -329,25 +530,55 @@ fn new_shoppers(path: &str, attrs: Option<&str>, seed: u64, threads: usize, log:
     })
 }
 
-fn sessions(train_path: &str, test_path: &str, seed: u64, threads: usize, log: &Log) -> Result<Run, String> {
+fn sessions(
+    train_path: &str,
+    test_path: &str,
+    seed: u64,
+    threads: usize,
+    log: &Log,
+) -> Result<Run, String> {
     let t0 = Instant::now();
     let mut vocab = ItemVocab::new();
     let sessions = load_sessions(train_path, &mut vocab)?;
     let trained_items = vocab.len();
-    let rows = parse_prefix_labels(&read(test_path)?, &mut vocab).map_err(|e| format!("{test_path}: {e}"))?;
+    let rows = parse_prefix_labels(&read(test_path)?, &mut vocab)
+        .map_err(|e| format!("{test_path}: {e}"))?;
     let n_items = vocab.len();
-    log.line(&format!("{} training sessions, {} test rows, {} items ({} only in the test file)", sessions.len(), rows.len(), n_items, n_items - trained_items));
+    log.line(&format!(
+        "{} training sessions, {} test rows, {} items ({} only in the test file)",
+        sessions.len(),
+        rows.len(),
+        n_items,
+        n_items - trained_items
+    ));
     let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
     let stats_cfg = tune_for_sessions(&views, n_items, seed, log)?;
-    let (model, report) = train_model(&views, vocab, None, &[], &session_config(seed, stats_cfg), log)?;
+    let (model, report) = train_model(
+        &views,
+        vocab,
+        None,
+        &[],
+        &session_config(seed, stats_cfg),
+        log,
+    )?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let cases: Vec<Case> = rows.iter().map(|r| Case { input: &r.prefix, target: r.label, negatives: None }).collect();
+    let cases: Vec<Case> = rows
+        .iter()
+        .map(|r| Case {
+            input: &r.prefix,
+            target: r.label,
+            negatives: None,
+        })
+        .collect();
     let mut scorers = baselines(&model, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, false, threads, log)?;
     let mut extra = Map::new();
-    extra.insert("candidate_recall_train".into(), json!(report.candidate_recall));
+    extra.insert(
+        "candidate_recall_train".into(),
+        json!(report.candidate_recall),
+    );
     extra.insert("best_epoch".into(), json!(report.best_epoch + 1));
     Ok(Run {
         dataset: dataset_name(train_path),

@@ -7,7 +7,10 @@ use std::time::Instant;
 
 use localrec::eval::data::{parse_attributes, parse_sequences, parse_sessions};
 use localrec::eval::protocol::{tune_item_knn, Case};
-use localrec::rec::{pretrain, BaseModel, CandidateConfig, ItemVocab, PretrainConfig, PretrainReport, StatsConfig, TrainingMode, ValidationCase};
+use localrec::rec::{
+    pretrain, BaseModel, CandidateConfig, ItemVocab, PretrainConfig, PretrainReport, StatsConfig,
+    TrainingMode, ValidationCase,
+};
 use localrec::rng::Rng;
 
 use crate::args::Args;
@@ -34,7 +37,10 @@ pub struct Log {
 
 impl Log {
     pub fn new() -> Self {
-        Log { start: Instant::now(), quiet: false }
+        Log {
+            start: Instant::now(),
+            quiet: false,
+        }
     }
     pub fn line(&self, msg: &str) {
         if !self.quiet {
@@ -55,7 +61,9 @@ pub fn read(path: &str) -> Result<String, String> {
 }
 
 pub fn dataset_name(path: &str) -> String {
-    std::path::Path::new(path).file_stem().map_or_else(|| path.to_string(), |s| s.to_string_lossy().into_owned())
+    std::path::Path::new(path)
+        .file_stem()
+        .map_or_else(|| path.to_string(), |s| s.to_string_lossy().into_owned())
 }
 
 pub fn load_sequences(path: &str, attributes: Option<&str>) -> Result<Loaded, String> {
@@ -66,11 +74,16 @@ pub fn load_sequences(path: &str, attributes: Option<&str>) -> Result<Loaded, St
         None => None,
         Some(p) => {
             let mut attr_vocab = ItemVocab::new();
-            let (attrs, _unknown) = parse_attributes(&read(p)?, &vocab, &mut attr_vocab).map_err(|e| format!("{p}: {e}"))?;
+            let (attrs, _unknown) = parse_attributes(&read(p)?, &vocab, &mut attr_vocab)
+                .map_err(|e| format!("{p}: {e}"))?;
             Some((attr_vocab, attrs))
         }
     };
-    Ok(Loaded { vocab, sequences, attributes })
+    Ok(Loaded {
+        vocab,
+        sequences,
+        attributes,
+    })
 }
 
 pub fn load_sessions(path: &str, vocab: &mut ItemVocab) -> Result<Vec<Vec<u32>>, String> {
@@ -81,7 +94,10 @@ pub fn load_sessions(path: &str, vocab: &mut ItemVocab) -> Result<Vec<Vec<u32>>,
 pub fn sequence_config(seed: u64, stats: StatsConfig) -> PretrainConfig {
     PretrainConfig {
         stats,
-        candidates: CandidateConfig { exclude_history: true, ..CandidateConfig::default() },
+        candidates: CandidateConfig {
+            exclude_history: true,
+            ..CandidateConfig::default()
+        },
         mode: TrainingMode::LastItem,
         seed,
         ..PretrainConfig::default()
@@ -92,7 +108,10 @@ pub fn sequence_config(seed: u64, stats: StatsConfig) -> PretrainConfig {
 pub fn session_config(seed: u64, stats: StatsConfig) -> PretrainConfig {
     PretrainConfig {
         stats,
-        candidates: CandidateConfig { exclude_history: false, ..CandidateConfig::default() },
+        candidates: CandidateConfig {
+            exclude_history: false,
+            ..CandidateConfig::default()
+        },
         mode: TrainingMode::SessionPrefixes,
         seed,
         ..PretrainConfig::default()
@@ -111,30 +130,78 @@ pub fn subsample(n: usize, max: usize, seed: u64) -> Vec<usize> {
 }
 
 /// Tunes item-kNN for sequences: statistics without each user's last item, cases = last items.
-pub fn tune_for_sequences(seqs: &[&[u32]], n_items: usize, seed: u64, log: &Log) -> Result<StatsConfig, String> {
-    let train: Vec<&[u32]> = seqs.iter().map(|s| if s.len() >= 2 { &s[..s.len() - 1] } else { *s }).collect();
-    let all: Vec<Case> = seqs.iter().filter(|s| s.len() >= 2).map(|s| Case { input: &s[..s.len() - 1], target: s[s.len() - 1], negatives: None }).collect();
-    let cases: Vec<Case> = subsample(all.len(), 5000, seed).into_iter().map(|i| all[i]).collect();
+pub fn tune_for_sequences(
+    seqs: &[&[u32]],
+    n_items: usize,
+    seed: u64,
+    log: &Log,
+) -> Result<StatsConfig, String> {
+    let train: Vec<&[u32]> = seqs
+        .iter()
+        .map(|s| if s.len() >= 2 { &s[..s.len() - 1] } else { *s })
+        .collect();
+    let all: Vec<Case> = seqs
+        .iter()
+        .filter(|s| s.len() >= 2)
+        .map(|s| Case {
+            input: &s[..s.len() - 1],
+            target: s[s.len() - 1],
+            negatives: None,
+        })
+        .collect();
+    let cases: Vec<Case> = subsample(all.len(), 5000, seed)
+        .into_iter()
+        .map(|i| all[i])
+        .collect();
     tune(&train, n_items, &cases, true, log)
 }
 
 /// Tunes item-kNN for sessions: statistics of the first 90 % of sessions, cases = prefixes of the rest.
-pub fn tune_for_sessions(sessions: &[&[u32]], n_items: usize, seed: u64, log: &Log) -> Result<StatsConfig, String> {
+pub fn tune_for_sessions(
+    sessions: &[&[u32]],
+    n_items: usize,
+    seed: u64,
+    log: &Log,
+) -> Result<StatsConfig, String> {
     let cut = sessions.len() * 9 / 10;
     let (train, late) = sessions.split_at(cut);
     let mut all = Vec::new();
     for s in late {
         for p in 1..s.len() {
-            all.push(Case { input: &s[..p], target: s[p], negatives: None });
+            all.push(Case {
+                input: &s[..p],
+                target: s[p],
+                negatives: None,
+            });
         }
     }
-    let cases: Vec<Case> = subsample(all.len(), 5000, seed).into_iter().map(|i| all[i]).collect();
+    let cases: Vec<Case> = subsample(all.len(), 5000, seed)
+        .into_iter()
+        .map(|i| all[i])
+        .collect();
     tune(train, n_items, &cases, false, log)
 }
 
-pub fn tune(train: &[&[u32]], n_items: usize, cases: &[Case], exclude: bool, log: &Log) -> Result<StatsConfig, String> {
-    log.line(&format!("tuning item-kNN on {} validation cases", cases.len()));
-    let (cfg, hr, ndcg) = tune_item_knn(train, n_items, &StatsConfig::default(), cases, exclude, &mut |m| log.line(m)).map_err(|e| e.to_string())?;
+pub fn tune(
+    train: &[&[u32]],
+    n_items: usize,
+    cases: &[Case],
+    exclude: bool,
+    log: &Log,
+) -> Result<StatsConfig, String> {
+    log.line(&format!(
+        "tuning item-kNN on {} validation cases",
+        cases.len()
+    ));
+    let (cfg, hr, ndcg) = tune_item_knn(
+        train,
+        n_items,
+        &StatsConfig::default(),
+        cases,
+        exclude,
+        &mut |m| log.line(m),
+    )
+    .map_err(|e| e.to_string())?;
     log.line(&format!("chosen item-kNN: window {} backward {} alpha {} decay {} (validation HR@10 {hr:.4}, NDCG@10 {ndcg:.4})", if cfg.cooc.window == usize::MAX { "all".into() } else { cfg.cooc.window.to_string() }, cfg.cooc.backward_weight, cfg.cooc.alpha, cfg.knn_decay));
     Ok(cfg)
 }
@@ -147,7 +214,10 @@ pub fn train_model(
     cfg: &PretrainConfig,
     log: &Log,
 ) -> Result<(BaseModel, PretrainReport), String> {
-    let (model, report) = pretrain(seqs, loaded_vocab, attributes, validation, cfg, &mut |m| log.line(m)).map_err(|e| e.to_string())?;
+    let (model, report) = pretrain(seqs, loaded_vocab, attributes, validation, cfg, &mut |m| {
+        log.line(m)
+    })
+    .map_err(|e| e.to_string())?;
     log.line(&format!(
         "re-ranker trained: {} histories, candidate recall {:.3}, {:.0} candidates per history, best epoch {}",
         report.histories,
@@ -173,7 +243,17 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         print!("{HELP}");
         return Ok(());
     }
-    let a = Args::parse(args, &["--sequences", "--attributes", "--sessions", "--out", "--seed"], &[])?;
+    let a = Args::parse(
+        args,
+        &[
+            "--sequences",
+            "--attributes",
+            "--sessions",
+            "--out",
+            "--seed",
+        ],
+        &[],
+    )?;
     let out = a.require("--out")?;
     let seed: u64 = a.number("--seed", 42)?;
     let log = Log::new();
@@ -181,10 +261,22 @@ fn run_inner(args: &[String]) -> Result<(), String> {
     let model = match (a.get("--sequences"), a.get("--sessions")) {
         (Some(path), None) => {
             let loaded = load_sequences(path, a.get("--attributes"))?;
-            log.line(&format!("{} users, {} items", loaded.sequences.len(), loaded.vocab.len()));
+            log.line(&format!(
+                "{} users, {} items",
+                loaded.sequences.len(),
+                loaded.vocab.len()
+            ));
             let views: Vec<&[u32]> = loaded.sequences.iter().map(|s| s.as_slice()).collect();
             let stats = tune_for_sequences(&views, loaded.vocab.len(), seed, &log)?;
-            train_model(&views, loaded.vocab, loaded.attributes, &[], &sequence_config(seed, stats), &log)?.0
+            train_model(
+                &views,
+                loaded.vocab,
+                loaded.attributes,
+                &[],
+                &sequence_config(seed, stats),
+                &log,
+            )?
+            .0
         }
         (None, Some(path)) => {
             if a.get("--attributes").is_some() {
@@ -192,7 +284,11 @@ fn run_inner(args: &[String]) -> Result<(), String> {
             }
             let mut vocab = ItemVocab::new();
             let sessions = load_sessions(path, &mut vocab)?;
-            log.line(&format!("{} sessions, {} items", sessions.len(), vocab.len()));
+            log.line(&format!(
+                "{} sessions, {} items",
+                sessions.len(),
+                vocab.len()
+            ));
             let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
             let stats = tune_for_sessions(&views, vocab.len(), seed, &log)?;
             train_model(&views, vocab, None, &[], &session_config(seed, stats), &log)?.0
@@ -201,6 +297,11 @@ fn run_inner(args: &[String]) -> Result<(), String> {
     };
     let bytes = model.to_bytes();
     std::fs::write(out, &bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
-    println!("wrote {out}: {} bytes ({} items, {:.1} s)", bytes.len(), model.item_count(), start.elapsed().as_secs_f64());
+    println!(
+        "wrote {out}: {} bytes ({} items, {:.1} s)",
+        bytes.len(),
+        model.item_count(),
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -7,7 +7,7 @@ PORT ?= 8080
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers
 
-.PHONY: setup demo test build build-web build-bundler package test-native test-browser lint clean
+.PHONY: assets setup demo test build build-web build-bundler package test-native test-browser lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,11 +19,13 @@ build: setup build-web
 build-web:
 	wasm-pack build --release --target web --out-dir pkg
 	wasm-opt $(WASM_OPT_FLAGS) pkg/localrec_bg.wasm -o pkg/localrec_bg.wasm
+	cp js/*.js pkg/
 	python3 scripts/merge_pkg_json.py pkg/package.json pkg.json
 
 build-bundler:
 	wasm-pack build --release --target bundler --out-dir pkg-bundler
 	wasm-opt $(WASM_OPT_FLAGS) pkg-bundler/localrec_bg.wasm -o pkg-bundler/localrec_bg.wasm
+	cp js/*.js pkg-bundler/
 	python3 scripts/merge_pkg_json.py pkg-bundler/package.json pkg.json
 
 ## npm tarball of the web build.
@@ -42,11 +44,21 @@ lint:
 test-native:
 	cargo test
 
+## Browser tests are the files tests/web*.rs (wasm_bindgen_test_configure!(run_in_browser)).
+## Only they are built for wasm32: the other test files are native (files, threads, proptest).
+BROWSER_TESTS := $(foreach f,$(sort $(wildcard tests/web*.rs)),--test $(basename $(notdir $(f))))
+
 test-browser:
-	wasm-pack test --headless --firefox
+	wasm-pack test --headless --firefox -- $(BROWSER_TESTS)
+
+## The demo shop's static assets (catalog, simulated shoppers, base model); committed, rebuilt on demand.
+assets:
+	bash tools/build_assets.sh
 
 test: setup lint test-native test-browser build-web
 	python3 tests/browser_smoke.py
+	python3 tests/e2e/test_shop.py
+	$(MAKE) bench-smoke
 
 clean:
 	cargo clean

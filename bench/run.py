@@ -33,7 +33,7 @@ from webdriver.client import Session, free_port, wait_port  # noqa: E402
 TFJS = os.path.join(ROOT, "bench", "node_modules", "@tensorflow")
 LIBS = ["localrec", "tfjs-wasm", "tfjs-cpu"]
 SMOKE_QUERY = {"n": 512, "test": 128, "epochs": 1, "score": "100,1000", "pn": 128, "pepochs": 2,
-               "reps": 1, "score_reps": 2, "min_sample_ms": 1}
+               "reps": 1, "score_reps": 2, "min_sample_ms": 1, "items": 300, "sessions": 300, "events": 30}
 
 
 # ---- a static server for the repo root (the page, the bench build, node_modules) ----------------------
@@ -193,6 +193,9 @@ def sizes(release_pkg, bench_pkg):
 
 def native_figures(timeout):
     cmd = ["cargo", "run", "--release", "--quiet", "--", "bench", "--json"]
+    if not os.path.exists(os.path.join(ROOT, "src", "bin", "localrec", "bench.rs")):
+        return {"available": False, "command": " ".join(cmd),
+                "reason": "this checkout has no `localrec bench` command yet (src/bin/localrec/bench.rs, branch nn)"}
     print(f"native: {' '.join(cmd)}", flush=True)
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
@@ -282,12 +285,22 @@ def report(full):
              "", table(r), ""]
     mem = r["libs"].get("localrec", {}).get("memory_bytes", {})
     if mem:
-        lines.append("localrec wasm memory: " + ", ".join(f"{k} {v / 2**20:.1f} MiB" for k, v in mem.items()))
+        order = ["start", "after_train", "after_score", "after_personalise"]
+        lines.append("localrec wasm memory: " + ", ".join(f"{k} {mem[k] / 2**20:.1f} MiB" for k in order if k in mem))
     lines.append("download (raw / gzip -9):")
     for name, s in full["sizes"].items():
         lines.append(f"  {name:40s} {s['raw_bytes'] / 1024:8.1f} KiB / {s['gzip_bytes'] / 1024:7.1f} KiB")
     rj = r.get("real_job", {})
-    lines.append(f"real job (10,000-item catalog): {rj if not rj.get('available') else rj}")
+    if rj.get("available"):
+        lines.append(f"real job ({rj['items']}-item catalog, {rj['events']} events; {rj['api']}; "
+                     f"setup {rj['setup_ms']:.0f} ms, not timed):")
+        lines.append(f"  fine-tune      {fmt_stat(rj['fine_tune']['ms'], 1)} ms "
+                     f"({rj['fine_tune_steps']} steps, {rj['fine_tune']['rows']} rows)")
+        lines.append(f"  rank top {rj['rank']['k']:<4}  {fmt_stat(rj['rank']['ms'], 3)} ms")
+        lines.append(f"  score catalog  {fmt_stat(rj['score_all']['ms'], 3)} ms")
+        lines.append(f"  wasm memory after: {rj['memory_bytes']['after_real_job'] / 2**20:.1f} MiB")
+    else:
+        lines.append(f"real job: not measured ({rj.get('reason')})")
     nat = full.get("native")
     if nat is None:
         lines.append("native: skipped (--no-native)")
@@ -311,6 +324,9 @@ def check_smoke(results, libs):
         values += [s["ms"]["median"] for s in r["score"].values()]
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
             problems.append(f"{lib}: non-finite result {values}")
+    rj = results.get("real_job", {})
+    if "localrec" in libs and not rj.get("available"):
+        problems.append(f"real job did not run: {rj.get('reason')}")
     wasm_env = results["env"].get("tfjs-wasm")
     if wasm_env and not wasm_env.get("simd"):
         problems.append(f"tfjs-wasm runs without SIMD: {wasm_env}")

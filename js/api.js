@@ -8,10 +8,12 @@ import * as storage from "./storage.js";
 
 const DEFAULT_DB = "localrec";
 
-/** Resolves on the next turn of the event loop (lets the page paint and handle input). */
+/**
+ * Resolves on the next turn of the event loop (a macrotask), so the page paints and handles input
+ * and a worker receives messages such as a cancel request. (Not scheduler.yield(): its
+ * continuations run before queued message events, which would starve a worker's cancel message.)
+ */
 export function yieldToEventLoop() {
-  const s = globalThis.scheduler;
-  if (s && typeof s.yield === "function") return s.yield();
   if (typeof MessageChannel === "function") {
     return new Promise((resolve) => {
       const ch = new MessageChannel();

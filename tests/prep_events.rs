@@ -129,12 +129,19 @@ fn impossible_timestamps_are_dropped() {
         ev("i0", "view", f64::NAN),
         ev("i0", "view", f64::INFINITY),
         ev("i0", "view", -5.0),
+        ev("i0", "view", 1_700_000_000.0), // seconds, not milliseconds
+        RawEvent {
+            item_id: "i0".into(),
+            kind: "view".into(),
+            ..Default::default()
+        }, // no timestamp at all
         ev("i0", "view", NOW + 2.0 * 86_400_000.0),
         ev("i0", "view", NOW + 60_000.0), // a minute of clock skew: fine
     ];
     let (e, r) = clean(&c, raw);
     assert_eq!(e.len(), 1);
-    assert_eq!(r.dropped["bad_timestamp"], 3);
+    assert_eq!(r.dropped["bad_timestamp"], 2);
+    assert_eq!(r.dropped["timestamp_too_old"], 3);
     assert_eq!(r.dropped["timestamp_in_future"], 1);
 }
 
@@ -244,4 +251,97 @@ fn json_events_in_js_and_file_spellings() {
     let config: CleanConfig = serde_json::from_str(r#"{"sessionGapMs": 60000}"#).unwrap();
     assert_eq!(config.session_gap_ms, 60_000.0);
     assert_eq!(config.max_events, CleanConfig::default().max_events);
+}
+
+#[test]
+fn stream_in_one_batch_equals_batch_cleaning() {
+    let c = catalog(30);
+    let mut rng = localrec::rng::Rng::new(5);
+    let raw: Vec<RawEvent> = (0..400)
+        .map(|_| {
+            let kinds = ["view", "click", "add_to_cart", "purchase", "bogus"];
+            ev(
+                &format!("i{}", rng.below(32)),
+                kinds[rng.below(kinds.len())],
+                NOW - rng.next_f64() * 300.0 * MIN,
+            )
+        })
+        .collect();
+    let (batch, batch_report) = clean(&c, raw.clone());
+    let mut stream = localrec::prep::EventStream::new(CleanConfig::default()).unwrap();
+    let (streamed, stream_report) = stream.push(&c, raw, NOW).unwrap();
+    assert_eq!(batch, streamed);
+    assert_eq!(batch_report, stream_report);
+    assert_eq!(stream.kept(), batch.len() as u64);
+}
+
+#[test]
+fn stream_judges_duplicates_bursts_and_sessions_across_batches() {
+    let c = catalog(50);
+    let mut s = localrec::prep::EventStream::new(CleanConfig::default()).unwrap();
+    let t = NOW - 100.0 * MIN;
+    let (a, _) = s.push(&c, vec![ev("i0", "view", t)], NOW).unwrap();
+    assert_eq!(a.len(), 1);
+    // The same event re-sent (a retry) and a double click in later batches.
+    let (b, r) = s
+        .push(
+            &c,
+            vec![ev("i0", "view", t), ev("i0", "view", t + 200.0)],
+            NOW,
+        )
+        .unwrap();
+    assert!(b.is_empty());
+    assert_eq!(
+        (r.dropped["duplicate"], r.dropped["near_duplicate"]),
+        (1, 1)
+    );
+    // A bot sending one event per call, 50 ms apart: the first 10 pass, then dropped.
+    let mut kept = 0;
+    for i in 0..30 {
+        let (k, _) = s
+            .push(
+                &c,
+                vec![ev(
+                    &format!("i{}", i + 1),
+                    "view",
+                    t + 10_000.0 + 50.0 * i as f64,
+                )],
+                NOW,
+            )
+            .unwrap();
+        kept += k.len();
+    }
+    assert_eq!(kept, 10);
+    // Sessions continue across batches.
+    let (d, _) = s
+        .push(&c, vec![ev("i40", "view", t + 5.0 * MIN)], NOW)
+        .unwrap();
+    assert_eq!(d[0].session, 0);
+    let (e, _) = s
+        .push(&c, vec![ev("i41", "view", t + 60.0 * MIN)], NOW)
+        .unwrap();
+    assert_eq!(e[0].session, 1);
+    // A late event joins the current session.
+    let (f, _) = s
+        .push(&c, vec![ev("i42", "view", t + 1.0 * MIN)], NOW)
+        .unwrap();
+    assert_eq!(f[0].session, 1);
+    assert_eq!(s.session(), 1);
+}
+
+#[test]
+fn a_huge_burst_is_dropped_in_linear_time() {
+    let c = catalog(10);
+    let raw: Vec<RawEvent> = (0..200_000)
+        .map(|i| {
+            ev(
+                &format!("i{}", i % 10),
+                "view",
+                NOW - MIN + (i % 997) as f64 * 0.5,
+            )
+        })
+        .collect();
+    let (e, r) = clean(&c, raw);
+    assert!(e.is_empty());
+    assert_eq!(r.kept + r.dropped_total(), 200_000);
 }

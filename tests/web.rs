@@ -47,3 +47,18 @@ fn facade_self_check_passes() {
     let report = localrec::wasm::self_check().unwrap_or_else(|_| panic!("self-check failed"));
     assert!(report.contains("ok"), "{report}");
 }
+
+#[wasm_bindgen_test]
+fn preprocessing_gives_the_native_feature_vectors() {
+    // The same catalog and events give the same feature vectors and profile
+    // values in Firefox as natively (prep::selftest pins the native output).
+    use localrec::prep::selftest::{feature_digest, EXPECTED};
+    let got = feature_digest().unwrap_or_else(|e| panic!("feature_digest: {e}"));
+    assert_eq!(got.len(), EXPECTED.len());
+    for (i, (g, e)) in got.iter().zip(EXPECTED.iter()).enumerate() {
+        assert!(
+            (g - e).abs() <= 1e-6,
+            "value {i}: browser {g} vs native {e}"
+        );
+    }
+}

@@ -267,8 +267,11 @@ def main(argv=None):
     out = {"version": 1, "seed": args.seed, "departments": departments, "items": items}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(out, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+        # One product per line: compact to download, readable in a diff.
+        head = {k: v for k, v in out.items() if k != "items"}
+        f.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "items": [\n')
+        f.write(",\n".join(json.dumps(it, ensure_ascii=False, separators=(",", ":")) for it in items))
+        f.write("\n]}\n")
     print(f"gen_catalog: {len(items)} products in {len(departments)} departments -> {args.out}", file=sys.stderr)
 
 

@@ -21,7 +21,7 @@
 //! let mut packed = Vec::new();
 //! pack_b(&b, 2, 3, &mut packed);
 //! let mut c = [0.0f32; 6];
-//! gemm(2, 3, 2, &a, false, &packed, &mut c, Epilogue::Bias(&[0.5, 0.5, 0.5]));
+//! gemm(2, 3, 2, &a, false, &packed, &mut c, Epilogue::Bias(&[0.5, 0.5, 0.5]), &mut Vec::new());
 //! assert_eq!(c, [1.5, 2.5, 3.5, 3.5, 4.5, 7.5]);
 //! ```
 
@@ -79,7 +79,9 @@ pub fn pack_b_transposed(b: &[f32], n: usize, k: usize, out: &mut Vec<[f32; NR]>
 /// C (m×n, row-major) = A·B with B packed by [`pack_b`] / [`pack_b_transposed`].
 ///
 /// A is m×k row-major when `a_transposed` is false; when true, `a` holds Aᵀ
-/// as a row-major k×m matrix (used for `dW = Xᵀ · dZ`).
+/// as a row-major k×m matrix (used for `dW = Xᵀ · dZ`). `scratch` receives A
+/// re-packed into row blocks (kept by the caller so that nothing is allocated
+/// once it has grown).
 ///
 /// Sizes are the caller's invariant (the engine's own buffers); a short slice
 /// is a bug in the engine, not something caller input can cause.
@@ -93,6 +95,49 @@ pub fn gemm(
     packed: &[[f32; NR]],
     c: &mut [f32],
     epilogue: Epilogue<'_>,
+    scratch: &mut Vec<f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked on the line above.
+        unsafe { gemm_avx2(m, n, k, a, a_transposed, packed, c, epilogue, scratch) };
+        return;
+    }
+    gemm_blocked::<MR>(m, n, k, a, a_transposed, packed, c, epilogue, scratch);
+}
+
+/// The same kernel compiled for AVX2: 8-wide registers, so 8 rows per block
+/// keep eight independent accumulators in flight. Same summation order as the
+/// portable path (no FMA contraction), hence bit-identical results.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_avx2(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_transposed: bool,
+    packed: &[[f32; NR]],
+    c: &mut [f32],
+    epilogue: Epilogue<'_>,
+    scratch: &mut Vec<f32>,
+) {
+    gemm_blocked::<8>(m, n, k, a, a_transposed, packed, c, epilogue, scratch);
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn gemm_blocked<const R: usize>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[f32],
+    a_transposed: bool,
+    packed: &[[f32; NR]],
+    c: &mut [f32],
+    epilogue: Epilogue<'_>,
+    scratch: &mut Vec<f32>,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -100,98 +145,76 @@ pub fn gemm(
     let a = &a[..m * k];
     let c = &mut c[..m * n];
     let panels = n.div_ceil(NR);
-    for q in 0..panels {
-        let panel = &packed[q * k..(q + 1) * k];
-        let j0 = q * NR;
-        let w = NR.min(n - j0);
-        let mut init = [0.0f32; NR];
-        if let Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) = epilogue {
-            init[..w].copy_from_slice(&bias[j0..j0 + w]);
-        }
-        let mut i = 0;
-        while i + MR <= m {
-            let acc = if a_transposed {
-                block_at(a, m, i, panel, init)
-            } else {
-                block_a(a, k, i, panel, init)
-            };
-            for (r, row) in acc.iter().enumerate() {
-                store(c, n, i + r, j0, w, row, epilogue);
+    let blocks = m.div_ceil(R);
+    pack_a::<R>(a, m, k, a_transposed, scratch);
+    let a_blocks = &scratch[..blocks * k * R];
+    for ib in 0..blocks {
+        let i0 = ib * R;
+        let rows = R.min(m - i0);
+        let a_block = &a_blocks[ib * k * R..(ib + 1) * k * R];
+        for q in 0..panels {
+            let panel = &packed[q * k..(q + 1) * k];
+            let j0 = q * NR;
+            let w = NR.min(n - j0);
+            let mut init = [0.0f32; NR];
+            if let Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) = epilogue {
+                init[..w].copy_from_slice(&bias[j0..j0 + w]);
             }
-            i += MR;
-        }
-        while i < m {
-            let acc = if a_transposed {
-                row_at(a, m, i, panel, init)
-            } else {
-                row_a(&a[i * k..(i + 1) * k], panel, init)
-            };
-            store(c, n, i, j0, w, &acc, epilogue);
-            i += 1;
+            let acc = micro_kernel::<R>(a_block, panel, init);
+            for (r, row) in acc.iter().enumerate().take(rows) {
+                store(c, n, i0 + r, j0, w, row, epilogue);
+            }
         }
     }
 }
 
-/// 4×8 block, A row-major (rows i..i+4 are contiguous runs of k values).
+/// Packs A into blocks of R rows: block b holds, for each p, A[bR..bR+R, p]
+/// (zero-padded past the last row).
 #[inline(always)]
-fn block_a(a: &[f32], k: usize, i: usize, panel: &[[f32; NR]], init: [f32; NR]) -> [[f32; NR]; MR] {
-    let mut acc = [init; MR];
-    let a0 = &a[i * k..(i + 1) * k];
-    let a1 = &a[(i + 1) * k..(i + 2) * k];
-    let a2 = &a[(i + 2) * k..(i + 3) * k];
-    let a3 = &a[(i + 3) * k..(i + 4) * k];
-    for ((((b, &x0), &x1), &x2), &x3) in panel.iter().zip(a0).zip(a1).zip(a2).zip(a3) {
-        for c in 0..NR {
-            acc[0][c] += x0 * b[c];
-            acc[1][c] += x1 * b[c];
-            acc[2][c] += x2 * b[c];
-            acc[3][c] += x3 * b[c];
+fn pack_a<const R: usize>(a: &[f32], m: usize, k: usize, transposed: bool, out: &mut Vec<f32>) {
+    let blocks = m.div_ceil(R);
+    out.clear();
+    out.resize(blocks * k * R, 0.0);
+    for (ib, block) in out
+        .chunks_exact_mut((k * R).max(1))
+        .enumerate()
+        .take(blocks)
+    {
+        let i0 = ib * R;
+        let rows = R.min(m - i0);
+        if transposed {
+            for (dst, src) in block.chunks_exact_mut(R).zip(a.chunks_exact(m)) {
+                dst[..rows].copy_from_slice(&src[i0..i0 + rows]);
+            }
+        } else {
+            for r in 0..rows {
+                let src = &a[(i0 + r) * k..(i0 + r + 1) * k];
+                for (dst, &v) in block.chunks_exact_mut(R).zip(src) {
+                    dst[r] = v;
+                }
+            }
         }
     }
-    acc
 }
 
-/// 4×8 block, A given transposed (Aᵀ row-major k×m: A[i..i+4, p] is contiguous).
+/// R×8 accumulators over the shared dimension: one R-wide load of packed A
+/// and one 8-wide load of packed B per step.
 #[inline(always)]
-fn block_at(
-    at: &[f32],
-    m: usize,
-    i: usize,
+fn micro_kernel<const R: usize>(
+    a_block: &[f32],
     panel: &[[f32; NR]],
     init: [f32; NR],
-) -> [[f32; NR]; MR] {
-    let mut acc = [init; MR];
-    for (b, row) in panel.iter().zip(at.chunks_exact(m)) {
-        if let Some(&[x0, x1, x2, x3]) = row.get(i..i + MR) {
+) -> [[f32; NR]; R] {
+    let mut acc = [init; R];
+    for (a, b) in a_block.chunks_exact(R).zip(panel) {
+        let Ok(a): Result<&[f32; R], _> = a.try_into() else {
+            continue;
+        };
+        for r in 0..R {
+            let x = a[r];
             for c in 0..NR {
-                acc[0][c] += x0 * b[c];
-                acc[1][c] += x1 * b[c];
-                acc[2][c] += x2 * b[c];
-                acc[3][c] += x3 * b[c];
+                acc[r][c] += x * b[c];
             }
-        }
-    }
-    acc
-}
-
-#[inline(always)]
-fn row_a(a_row: &[f32], panel: &[[f32; NR]], init: [f32; NR]) -> [f32; NR] {
-    let mut acc = init;
-    for (b, &x) in panel.iter().zip(a_row) {
-        for c in 0..NR {
-            acc[c] += x * b[c];
-        }
-    }
-    acc
-}
-
-#[inline(always)]
-fn row_at(at: &[f32], m: usize, i: usize, panel: &[[f32; NR]], init: [f32; NR]) -> [f32; NR] {
-    let mut acc = init;
-    for (b, row) in panel.iter().zip(at.chunks_exact(m)) {
-        let x = row[i];
-        for c in 0..NR {
-            acc[c] += x * b[c];
         }
     }
     acc
@@ -296,14 +319,35 @@ mod tests {
                 }
             };
             let mut packed = Vec::new();
+            let mut scratch = Vec::new();
             pack_b(&b, k, n, &mut packed);
             let mut c = vec![f32::NAN; m * n];
-            gemm(m, n, k, &a, false, &packed, &mut c, Epilogue::None);
+            gemm(
+                m,
+                n,
+                k,
+                &a,
+                false,
+                &packed,
+                &mut c,
+                Epilogue::None,
+                &mut scratch,
+            );
             close(&c, &want);
 
             // A given transposed.
             let at = transpose(&a, m, k);
-            gemm(m, n, k, &at, true, &packed, &mut c, Epilogue::None);
+            gemm(
+                m,
+                n,
+                k,
+                &at,
+                true,
+                &packed,
+                &mut c,
+                Epilogue::None,
+                &mut scratch,
+            );
             close(&c, &want);
 
             // B given as its transpose.
@@ -322,6 +366,7 @@ mod tests {
                 &packed,
                 &mut c,
                 Epilogue::BiasRelu(&bias),
+                &mut scratch,
             );
             let with_bias: Vec<f32> = want
                 .iter()
@@ -339,6 +384,7 @@ mod tests {
                 &packed,
                 &mut c,
                 Epilogue::ReluMask(&mask),
+                &mut scratch,
             );
             let masked: Vec<f32> = want
                 .iter()
@@ -346,6 +392,50 @@ mod tests {
                 .map(|(w, mk)| if *mk > 0.0 { *w } else { 0.0 })
                 .collect();
             close(&c, &masked);
+        }
+    }
+
+    #[test]
+    fn dispatched_and_portable_kernels_agree_bit_for_bit() {
+        // The AVX2 path (when the CPU has it) must give exactly the portable
+        // (wasm32) result, or native and browser training would diverge.
+        let mut rng = Rng::new(2);
+        for &(m, n, k) in &[(64, 64, 64), (64, 32, 64), (13, 1, 32), (9, 20, 7)] {
+            let a = random(&mut rng, m * k);
+            let b = random(&mut rng, k * n);
+            let mut packed = Vec::new();
+            pack_b(&b, k, n, &mut packed);
+            let (mut c1, mut c2) = (vec![0.0f32; m * n], vec![0.0f32; m * n]);
+            for transposed in [false, true] {
+                let a = if transposed {
+                    transpose(&a, m, k)
+                } else {
+                    a.clone()
+                };
+                gemm(
+                    m,
+                    n,
+                    k,
+                    &a,
+                    transposed,
+                    &packed,
+                    &mut c1,
+                    Epilogue::None,
+                    &mut Vec::new(),
+                );
+                gemm_blocked::<MR>(
+                    m,
+                    n,
+                    k,
+                    &a,
+                    transposed,
+                    &packed,
+                    &mut c2,
+                    Epilogue::None,
+                    &mut Vec::new(),
+                );
+                assert_eq!(c1, c2);
+            }
         }
     }
 

@@ -313,6 +313,7 @@ impl Mlp {
                 &mut ws.ping,
                 &mut ws.pong,
                 dst,
+                &mut ws.scratch,
             );
             if let Some(pos) = dst.iter().position(|v| !v.is_finite()) {
                 return Err(Error::Training(format!(
@@ -329,6 +330,7 @@ impl Mlp {
 
 /// Runs `rows` rows through all layers, writing the last layer's activations
 /// to `out`. `ping`/`pong` hold intermediate activations (≥ rows × widest).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn forward_rows(
     layers: &[Dense],
     packed: &[Vec<[f32; NR]>],
@@ -337,6 +339,7 @@ pub(crate) fn forward_rows(
     ping: &mut [f32],
     pong: &mut [f32],
     out: &mut [f32],
+    scratch: &mut Vec<f32>,
 ) {
     let last = layers.len().saturating_sub(1);
     let mut src_is_ping = false;
@@ -356,7 +359,17 @@ pub(crate) fn forward_rows(
         } else {
             Epilogue::Bias(layer.b_slice())
         };
-        gemm(rows, n, k, &src[..rows * k], false, panel, dst, epilogue);
+        gemm(
+            rows,
+            n,
+            k,
+            &src[..rows * k],
+            false,
+            panel,
+            dst,
+            epilogue,
+            scratch,
+        );
         if act != Activation::Relu {
             act.apply_rows(dst, n);
         }
@@ -370,6 +383,7 @@ pub struct Workspace {
     ping: Vec<f32>,
     pong: Vec<f32>,
     input: Vec<f32>,
+    scratch: Vec<f32>,
 }
 
 impl Workspace {

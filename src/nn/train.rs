@@ -109,7 +109,7 @@ pub struct TrainConfig {
     /// Metrics logged per epoch (on the validation set, or the training set without one).
     pub metrics: Vec<Metric>,
     pub schedule: Schedule,
-    /// Linear learning-rate warm-up over this many updates.
+    /// Linear learning-rate warm-up over the first this-many updates of each `fit` call.
     pub warmup_steps: usize,
     /// Lowers the rate when the (validation) loss stalls.
     pub reduce_on_plateau: Option<ReduceOnPlateau>,
@@ -345,6 +345,8 @@ struct Buffers {
     packed: Vec<Vec<[f32; NR]>>,
     packed_t: Vec<Vec<[f32; NR]>>,
     packed_delta: Vec<[f32; NR]>,
+    /// Packed A blocks for the kernels.
+    scratch: Vec<f32>,
     /// Gradients per tensor: w₀, b₀, w₁, b₁, …
     grads: Vec<Vec<f32>>,
 }
@@ -375,6 +377,7 @@ impl Buffers {
             packed_delta: Vec::with_capacity(
                 cap * widths.iter().copied().max().unwrap_or(1).div_ceil(NR),
             ),
+            scratch: Vec::new(),
             grads: layers
                 .iter()
                 .flat_map(|l| [vec![0.0; l.w.len()], vec![0.0; l.b.len()]])
@@ -436,6 +439,7 @@ impl Buffers {
                     &self.packed[l],
                     logits,
                     Epilogue::Bias(layer.b_slice()),
+                    &mut self.scratch,
                 );
                 out.copy_from_slice(logits);
                 act.apply_rows(out, n);
@@ -451,6 +455,7 @@ impl Buffers {
                     &self.packed[l],
                     out,
                     Epilogue::BiasRelu(layer.b_slice()),
+                    &mut self.scratch,
                 );
             } else {
                 gemm(
@@ -462,6 +467,7 @@ impl Buffers {
                     &self.packed[l],
                     out,
                     Epilogue::Bias(layer.b_slice()),
+                    &mut self.scratch,
                 );
                 act.apply_rows(out, n);
             }
@@ -508,6 +514,7 @@ impl Buffers {
                 &self.packed_delta,
                 &mut gw[2 * l],
                 Epilogue::None,
+                &mut self.scratch,
             );
             column_sums(delta, n, &mut gb[0]);
             if l > lowest {
@@ -519,7 +526,17 @@ impl Buffers {
                 } else {
                     Epilogue::None
                 };
-                gemm(rows, k, n, delta, false, &self.packed_t[l], below, epilogue);
+                gemm(
+                    rows,
+                    k,
+                    n,
+                    delta,
+                    false,
+                    &self.packed_t[l],
+                    below,
+                    epilogue,
+                    &mut self.scratch,
+                );
                 if dropout_active {
                     below
                         .iter_mut()
@@ -862,7 +879,7 @@ impl Mlp {
                 }
                 lr = base_lr
                     * cfg.schedule.factor(epoch)
-                    * warmup_factor(state.step, cfg.warmup_steps)
+                    * warmup_factor(history.steps, cfg.warmup_steps)
                     * plateau_factor;
                 state.step += 1;
                 let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);

@@ -119,6 +119,27 @@ pub fn attribute_tokens(item: &CleanItem) -> Vec<u32> {
     t
 }
 
+/// The attribute tokens of an item as readable, collision-free strings
+/// (`cat:beauty>skin care`, `brand:nivea`, `tag:vegan`), sorted and distinct:
+/// for consumers that build their own vocabulary of attribute ids.
+pub fn attribute_token_keys(item: &CleanItem) -> Vec<String> {
+    let mut t: Vec<String> = category_prefixes(&item.category)
+        .into_iter()
+        .map(|p| format!("{}:{p}", token_kind::CATEGORY))
+        .collect();
+    if let Some(b) = &item.brand {
+        t.push(format!("{}:{}", token_kind::BRAND, key(b)));
+    }
+    t.extend(
+        item.tags
+            .iter()
+            .map(|s| format!("{}:{}", token_kind::TAG, key(s))),
+    );
+    t.sort_unstable();
+    t.dedup();
+    t
+}
+
 /// The cleaned catalog.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -397,6 +418,16 @@ mod tests {
         ];
         want.sort_unstable();
         assert_eq!(it.tokens, want);
+        assert_eq!(
+            attribute_token_keys(it),
+            vec![
+                "brand:nivea",
+                "cat:beauty",
+                "cat:beauty>skin care",
+                "cat:beauty>skin care>serums",
+                "tag:vegan"
+            ]
+        );
         assert_eq!(c.token_label(brand_token("Nivea")), Some("NIVEA"));
         assert_eq!(
             c.token_label(category_token("beauty>skin care")),

@@ -35,6 +35,8 @@ pub mod event;
 pub mod features;
 pub mod format;
 pub mod hash;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod io;
 pub mod profile;
 pub mod report;
 pub mod scale;
@@ -42,8 +44,8 @@ pub mod selftest;
 pub mod text;
 pub mod types;
 
-pub use catalog::{attribute_tokens, Catalog, CleanItem};
-pub use event::{clean_events, CleanConfig, Event};
+pub use catalog::{attribute_token_keys, attribute_tokens, Catalog, CleanItem};
+pub use event::{clean_events, CleanConfig, Event, EventStream};
 pub use features::{FeatureConfig, ItemFeaturizer};
 pub use profile::{
     HistoryEntry, ItemStats, KindWeights, PricePreference, Profile, ProfileConfig, SessionFeatures,

@@ -16,11 +16,12 @@
 //!     CatalogItem { id: "b".into(), ..Default::default() },
 //! ]).unwrap();
 //! let ev = |id: &str, kind: &str, t: f64| RawEvent { item_id: id.into(), kind: kind.into(), timestamp: t, ..Default::default() };
-//! let (events, _) = clean_events(&catalog, vec![ev("a", "view", 0.0), ev("b", "purchase", 60_000.0)],
-//!                                &CleanConfig::default(), 60_000.0).unwrap();
+//! let t = 1.7e12; // ms since the epoch
+//! let (events, _) = clean_events(&catalog, vec![ev("a", "view", t), ev("b", "purchase", t + 60_000.0)],
+//!                                &CleanConfig::default(), t + 60_000.0).unwrap();
 //! let mut p = Profile::new(ProfileConfig::default()).unwrap();
 //! for e in &events { p.add(e, &catalog).unwrap(); }
-//! assert!(p.item_strength(1, 60_000.0) > p.item_strength(0, 60_000.0)); // purchase > view
+//! assert!(p.item_strength(1, t + 60_000.0) > p.item_strength(0, t + 60_000.0)); // purchase > view
 //! assert_eq!(p.history().iter().map(|h| h.item).collect::<Vec<_>>(), vec![0, 1]);
 //! ```
 

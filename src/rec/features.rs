@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::rec::stats::{ItemStats, ScoreScratch};
 
 /// Number of features per candidate.
-pub const FEATURE_COUNT: usize = 20;
+pub const FEATURE_COUNT: usize = 22;
 
 /// Feature names, in column order (for docs and debugging).
 pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
@@ -36,6 +36,8 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "history length",
     "cooc with last item",
     "share of history co-occurring",
+    "recent popularity",
+    "markov candidate -> last",
 ];
 
 /// Which neighbourhoods feed the candidate list, and how many items each.
@@ -251,6 +253,8 @@ impl Candidates {
             f[17] = len_feature;
             f[18] = scratch.last_sim[ju];
             f[19] = (scratch.knn_hits[ju].floor() / hist_len).min(1.0);
+            f[20] = stats.recent_score(j);
+            f[21] = last.map_or(0.0, |l| stats.markov.weight(j, l));
         }
         if let Some(bad) = self.features.iter().position(|v| !v.is_finite()) {
             return Err(Error::Training(format!(

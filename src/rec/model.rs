@@ -333,8 +333,8 @@ impl BaseModel {
         }
         let hist: Vec<HistoryItem> = history.iter().map(|&i| HistoryItem::new(i)).collect();
         self.prepare(&hist, scratch)?;
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = -2.0 + self.stats.popularity_score(j as u32);
+        for (o, p) in out.iter_mut().zip(self.stats.popularity_scores()) {
+            *o = -2.0 + p;
         }
         for (&j, &p) in scratch.cands.items.iter().zip(&scratch.probs) {
             if let Some(o) = out.get_mut(j as usize) {

@@ -65,6 +65,8 @@ pub struct PretrainConfig {
     pub max_pairs: usize,
     /// At most this many validation cases are scored per epoch.
     pub max_validation: usize,
+    /// Example weight of a positive (None: `negatives`, so both classes weigh the same).
+    pub positive_weight: Option<f32>,
 }
 
 impl Default for PretrainConfig {
@@ -84,6 +86,7 @@ impl Default for PretrainConfig {
             pair_fraction: 0.2,
             max_pairs: 60_000,
             max_validation: 3000,
+            positive_weight: None,
         }
     }
 }
@@ -361,7 +364,7 @@ pub fn pretrain(
         Array2::from_shape_vec((rows, 1), y).map_err(|e| Error::shape("training labels", 1, e))?,
     )?;
     // Positives and negatives weigh the same in total (a calibrated-enough probability is not needed, ranking is).
-    let pos_weight = cfg.negatives.max(1) as f32;
+    let pos_weight = cfg.positive_weight.unwrap_or(cfg.negatives.max(1) as f32);
     let weights = Array1::from_iter(
         data.y()
             .iter()

@@ -98,7 +98,11 @@ pub struct ItemStats {
     pub top_popular: Vec<u32>,
     /// The scorer hyper-parameters.
     pub config: StatsConfig,
-    max_log_pop: f32,
+    /// Popularity in [0, 1] on a log scale (precomputed).
+    pop_score: Vec<f32>,
+    /// Interaction counts in the most recent tenth of the sequences.
+    pub recent: Vec<f32>,
+    recent_score: Vec<f32>,
 }
 
 /// Reusable dense buffers for scoring one history (allocated once per catalog size).
@@ -216,6 +220,15 @@ impl ItemStats {
                 })? += 1.0;
             }
         }
+        // "Trending": counts in the most recent tenth of the sequences (their order is time order).
+        let mut recent = vec![0f32; n_items];
+        for seq in &sequences[sequences.len() - sequences.len() / 10..] {
+            for &i in seq.iter() {
+                if let Some(r) = recent.get_mut(i as usize) {
+                    *r += 1.0;
+                }
+            }
+        }
         let cooc = Neighbours::cooccurrence(sequences, n_items, &cfg.cooc)?;
         let markov = Neighbours::markov(sequences, n_items, cfg.markov_top_n)?;
         let sessions = if cfg.keep_sessions > 0 {
@@ -241,6 +254,7 @@ impl ItemStats {
         Ok(Self::assemble(
             n_items,
             popularity,
+            recent,
             cooc,
             markov,
             sessions,
@@ -254,6 +268,7 @@ impl ItemStats {
     fn assemble(
         n_items: usize,
         popularity: Vec<f32>,
+        recent: Vec<f32>,
         cooc: Neighbours,
         markov: Neighbours,
         sessions: Option<SessionMemory>,
@@ -273,9 +288,9 @@ impl ItemStats {
             .fold(0f32, |m, &p| m.max(p))
             .ln_1p()
             .max(1e-6);
+        let max_log_recent = recent.iter().fold(0f32, |m, &p| m.max(p)).ln_1p().max(1e-6);
         ItemStats {
             n_items,
-            popularity,
             cooc,
             markov,
             sessions,
@@ -283,7 +298,10 @@ impl ItemStats {
             n_attributes,
             top_popular: order,
             config,
-            max_log_pop,
+            pop_score: popularity.iter().map(|p| p.ln_1p() / max_log_pop).collect(),
+            recent_score: recent.iter().map(|p| p.ln_1p() / max_log_recent).collect(),
+            popularity,
+            recent,
         }
     }
 
@@ -292,11 +310,19 @@ impl ItemStats {
         self.n_items
     }
 
+    /// Popularity of every item in [0, 1] on a log scale.
+    pub fn popularity_scores(&self) -> &[f32] {
+        &self.pop_score
+    }
+
+    /// Recent popularity in [0, 1] on a log scale.
+    pub fn recent_score(&self, item: u32) -> f32 {
+        self.recent_score.get(item as usize).copied().unwrap_or(0.0)
+    }
+
     /// Popularity in [0, 1] on a log scale.
     pub fn popularity_score(&self, item: u32) -> f32 {
-        self.popularity
-            .get(item as usize)
-            .map_or(0.0, |p| p.ln_1p() / self.max_log_pop)
+        self.pop_score.get(item as usize).copied().unwrap_or(0.0)
     }
 
     /// Fills every neighbourhood accumulator of `scratch` for `history` (items with weights,
@@ -305,6 +331,16 @@ impl ItemStats {
         &self,
         history: &[(u32, f32)],
         scratch: &mut ScoreScratch,
+    ) -> Result<()> {
+        self.accumulate_parts(history, scratch, true)
+    }
+
+    /// [`ItemStats::accumulate`], skipping session kNN and attributes unless `everything`.
+    pub(crate) fn accumulate_parts(
+        &self,
+        history: &[(u32, f32)],
+        scratch: &mut ScoreScratch,
+        everything: bool,
     ) -> Result<()> {
         scratch.ensure(self.n_items, self.n_attributes);
         scratch.reset();
@@ -364,6 +400,9 @@ impl ItemStats {
                     _ => scratch.m3[j as usize] += p,
                 }
             }
+        }
+        if !everything {
+            return Ok(());
         }
         if let Some(mem) = &self.sessions {
             let items: Vec<u32> = history.iter().map(|&(i, _)| i).collect();
@@ -437,10 +476,10 @@ impl ItemStats {
             return Err(Error::shape("baseline scores", self.n_items, out.len()));
         }
         let hist: Vec<(u32, f32)> = history.iter().map(|&i| (i, 1.0)).collect();
-        self.accumulate(&hist, scratch)?;
+        self.accumulate_parts(&hist, scratch, which == Baseline::SessionKnn)?;
         const BACKOFF: f32 = 1e-6;
-        for (j, o) in out.iter_mut().enumerate() {
-            *o = BACKOFF * self.popularity_score(j as u32);
+        for (o, p) in out.iter_mut().zip(&self.pop_score) {
+            *o = BACKOFF * p;
         }
         match which {
             Baseline::Popularity => {
@@ -478,6 +517,7 @@ impl ItemStats {
     pub fn write(&self, w: &mut Writer) {
         w.put_len(self.n_items);
         w.put_f32s(&self.popularity);
+        w.put_f32s(&self.recent);
         self.cooc.write(w);
         self.markov.write(w);
         w.put_bool(self.sessions.is_some());
@@ -511,6 +551,12 @@ impl ItemStats {
     pub fn read(r: &mut Reader<'_>) -> Result<Self> {
         let n_items = r.get_u64("item count")? as usize;
         let popularity = r.get_f32s("popularity")?;
+        let recent = r.get_f32s("recent popularity")?;
+        if recent.len() != n_items || recent.iter().any(|p| !p.is_finite() || *p < 0.0) {
+            return Err(Error::decode(
+                "recent popularity: wrong length or invalid value",
+            ));
+        }
         if popularity.len() != n_items || popularity.iter().any(|p| !p.is_finite() || *p < 0.0) {
             return Err(Error::decode("popularity: wrong length or invalid value"));
         }
@@ -575,6 +621,7 @@ impl ItemStats {
         Ok(Self::assemble(
             n_items,
             popularity,
+            recent,
             cooc,
             markov,
             sessions,

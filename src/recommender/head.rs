@@ -176,9 +176,9 @@ impl Head {
                 if li > 0 {
                     // Back through the weights and the previous layer's ReLU.
                     let mut prev = vec![0.0f32; l.inputs];
-                    for o in 0..l.outputs {
-                        for k in 0..l.inputs {
-                            prev[k] += l.w[o * l.inputs + k] * delta[o];
+                    for (row, &d) in l.w.chunks_exact(l.inputs).zip(&delta) {
+                        for (p, &w) in prev.iter_mut().zip(row) {
+                            *p += w * d;
                         }
                     }
                     for (k, p) in prev.iter_mut().enumerate() {

@@ -23,6 +23,11 @@ use crate::nn::{
     Activation, Control, Dataset, Loss, Mlp, MlpParams, Optimizer, TrainConfig, Validation,
     Workspace,
 };
+use crate::rec::{
+    pretrain, BaseModel, FineTuneBudget, FineTuneReport, HistoryItem, ItemVocab, PretrainConfig,
+    RankScratch, TrainingMode,
+};
+use crate::rng::Rng;
 use crate::Error;
 use ndarray::{Array2, ArrayView2};
 use wasm_bindgen::prelude::*;
@@ -180,6 +185,177 @@ impl BenchMlp {
     }
 }
 
+/// The real job on a synthetic catalog: a base model pretrained (outside the
+/// timings) on synthetic shopping sessions over `items` items, then the
+/// shopper's part — fine-tune on the local events, rank, score the catalog.
+///
+/// The events are item indices (a `Uint32Array`); the catalog-facing API
+/// with string ids sits on top of this model in the package.
+#[wasm_bindgen]
+pub struct BenchCatalog {
+    model: BaseModel,
+    scratch: RankScratch,
+    last_report: FineTuneReport,
+}
+
+#[wasm_bindgen]
+impl BenchCatalog {
+    /// Pretrains a base model on `sessions` seeded synthetic sessions over
+    /// `items` items (clustered tastes, popular items); takes seconds.
+    #[wasm_bindgen(js_name = synthetic)]
+    pub fn synthetic_js(items: usize, sessions: usize, seed: u32) -> Result<BenchCatalog, JsError> {
+        Self::synthetic(items, sessions, seed).map_err(to_js)
+    }
+
+    /// A shopper's `count` events (item indices) drawn from a few clusters.
+    #[wasm_bindgen(js_name = shopperEvents)]
+    pub fn shopper_events(&self, count: usize, seed: u32) -> Vec<u32> {
+        let mut rng = Rng::new(u64::from(seed));
+        synthetic_session(&mut rng, self.model.item_count(), count)
+    }
+
+    /// Fine-tunes the re-ranker on `events` (the package's browser defaults:
+    /// at most 200 steps and 150 ms); returns the optimizer steps taken.
+    #[wasm_bindgen(js_name = fineTune)]
+    pub fn fine_tune_js(&mut self, events: &[u32]) -> Result<usize, JsError> {
+        self.fine_tune(events).map_err(to_js)
+    }
+
+    /// Rows the last fine-tuning trained on (positives + negatives).
+    #[wasm_bindgen(js_name = lastFineTuneRows)]
+    pub fn last_fine_tune_rows(&self) -> usize {
+        self.last_report.rows
+    }
+
+    /// The last fine-tuning loss (NaN if no step ran).
+    #[wasm_bindgen(js_name = lastFineTuneLoss)]
+    pub fn last_fine_tune_loss(&self) -> f32 {
+        self.last_report.loss.unwrap_or(f32::NAN)
+    }
+
+    /// The best `k` items for `events` (candidates, re-ranked), best first.
+    #[wasm_bindgen(js_name = rank)]
+    pub fn rank_js(&mut self, events: &[u32], k: usize) -> Result<Vec<u32>, JsError> {
+        self.rank(events, k).map_err(to_js)
+    }
+
+    /// A score for every catalog item (candidates re-ranked, the rest by popularity).
+    #[wasm_bindgen(js_name = scoreAll)]
+    pub fn score_all_js(&mut self, events: &[u32]) -> Result<Vec<f32>, JsError> {
+        self.score_all(events).map_err(to_js)
+    }
+
+    /// Items in the catalog.
+    #[wasm_bindgen(js_name = itemCount)]
+    pub fn item_count(&self) -> usize {
+        self.model.item_count()
+    }
+}
+
+/// One synthetic session: a few taste clusters of 50 items, some popular items.
+fn synthetic_session(rng: &mut Rng, items: usize, len: usize) -> Vec<u32> {
+    const CLUSTER: usize = 50;
+    let clusters = (items / CLUSTER).max(1);
+    // Popularity: the square of a uniform number favours low indices.
+    let mut pick_cluster =
+        |rng: &mut Rng| ((rng.next_f64().powi(2) * clusters as f64) as usize).min(clusters - 1);
+    let tastes = [pick_cluster(rng), pick_cluster(rng), pick_cluster(rng)];
+    (0..len)
+        .map(|_| {
+            let item = if rng.next_f32() < 0.85 {
+                let c = tastes[rng.below(tastes.len())];
+                c * CLUSTER + (rng.next_f64().powi(2) * CLUSTER as f64) as usize
+            } else {
+                (rng.next_f64().powi(3) * items as f64) as usize
+            };
+            item.min(items - 1) as u32
+        })
+        .collect()
+}
+
+impl BenchCatalog {
+    /// See [`BenchCatalog::synthetic_js`].
+    pub fn synthetic(items: usize, sessions: usize, seed: u32) -> crate::Result<BenchCatalog> {
+        if items < 2 {
+            return Err(Error::invalid("items", items, "must be at least 2"));
+        }
+        if sessions < 10 {
+            return Err(Error::invalid("sessions", sessions, "must be at least 10"));
+        }
+        let mut rng = Rng::new(u64::from(seed));
+        let seqs: Vec<Vec<u32>> = (0..sessions)
+            .map(|_| {
+                let len = 3 + rng.below(12);
+                synthetic_session(&mut rng, items, len)
+            })
+            .collect();
+        let refs: Vec<&[u32]> = seqs.iter().map(Vec::as_slice).collect();
+        let vocab = ItemVocab::from_ids((0..items).map(|i| format!("item-{i}")).collect())?;
+        let cfg = PretrainConfig {
+            epochs: 2,
+            negatives: 10,
+            max_pairs: 20_000,
+            max_validation: 500,
+            seed: u64::from(seed),
+            mode: TrainingMode::SessionPrefixes,
+            ..PretrainConfig::default()
+        };
+        let (model, _) = pretrain(&refs, vocab, None, &[], &cfg, &mut |_| {})?;
+        Ok(BenchCatalog {
+            model,
+            scratch: RankScratch::default(),
+            last_report: FineTuneReport::default(),
+        })
+    }
+
+    fn history(&self, events: &[u32]) -> crate::Result<Vec<HistoryItem>> {
+        let n = self.model.item_count();
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, &e)| {
+                if (e as usize) < n {
+                    Ok(HistoryItem::new(e))
+                } else {
+                    Err(Error::invalid(
+                        format!("events[{i}]"),
+                        e,
+                        "not an item index of the catalog",
+                    ))
+                }
+            })
+            .collect()
+    }
+
+    /// See [`BenchCatalog::fine_tune_js`].
+    pub fn fine_tune(&mut self, events: &[u32]) -> crate::Result<usize> {
+        let history = self.history(events)?;
+        let clock = crate::nn::clock::now_ms;
+        let budget = FineTuneBudget::new(&clock);
+        self.last_report = self.model.fine_tune(&history, &budget)?;
+        Ok(self.last_report.steps)
+    }
+
+    /// See [`BenchCatalog::rank_js`].
+    pub fn rank(&mut self, events: &[u32], k: usize) -> crate::Result<Vec<u32>> {
+        let history = self.history(events)?;
+        Ok(self
+            .model
+            .rank(&history, k, &mut self.scratch)?
+            .iter()
+            .map(|s| s.item)
+            .collect())
+    }
+
+    /// See [`BenchCatalog::score_all_js`].
+    pub fn score_all(&mut self, events: &[u32]) -> crate::Result<Vec<f32>> {
+        self.history(events)?;
+        let mut out = vec![0.0; self.model.item_count()];
+        self.model.score_all(events, &mut self.scratch, &mut out)?;
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::BenchMlp;
@@ -228,5 +404,26 @@ mod tests {
             .fit(vec![f32::NAN; 8], vec![1.0; 2], 1, 2, 1e-3, 0)
             .is_err());
         assert!(BenchMlp::load(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn the_real_job_runs_on_a_small_synthetic_catalog() {
+        let mut cat = super::BenchCatalog::synthetic(500, 400, 5).unwrap();
+        assert_eq!(cat.item_count(), 500);
+        let events = cat.shopper_events(60, 9);
+        assert_eq!(events.len(), 60);
+        assert!(events.iter().all(|&e| e < 500));
+        let steps = cat.fine_tune(&events).unwrap();
+        assert!(
+            steps > 0 && cat.last_fine_tune_loss().is_finite(),
+            "steps {steps}"
+        );
+        let top = cat.rank(&events, 20).unwrap();
+        assert!(!top.is_empty() && top.len() <= 20);
+        let scores = cat.score_all(&events).unwrap();
+        assert_eq!(scores.len(), 500);
+        assert!(scores.iter().all(|s| s.is_finite()));
+        assert!(cat.rank(&[500], 5).is_err());
+        assert!(super::BenchCatalog::synthetic(1, 100, 0).is_err());
     }
 }

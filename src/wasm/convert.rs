@@ -180,3 +180,90 @@ pub fn clock_ms() -> f64 {
     }
     js_sys::Date::now()
 }
+
+/// Finds the field names of a serde struct (serde-wasm-bindgen reads only the
+/// declared fields of an object, so unknown keys — typos — would be ignored
+/// silently; [`check_keys`] turns them into errors).
+mod probe {
+    use serde::de::{self, Visitor};
+
+    #[derive(Debug)]
+    pub struct Found(pub Option<&'static [&'static str]>);
+
+    impl std::fmt::Display for Found {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("field probe")
+        }
+    }
+    impl std::error::Error for Found {}
+    impl de::Error for Found {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Found(None)
+        }
+    }
+
+    pub struct Probe;
+
+    impl<'de> de::Deserializer<'de> for Probe {
+        type Error = Found;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Found> {
+            Err(Found(None))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(Some(fields)))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+}
+
+/// The declared field names of a serde struct `T`.
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    match T::deserialize(probe::Probe) {
+        Err(probe::Found(Some(fields))) => fields,
+        _ => &[],
+    }
+}
+
+/// Fails naming the first key of the object `v` that `T` does not declare.
+pub fn check_keys<T: DeserializeOwned>(field: &str, v: &JsValue) -> Result<(), JsError> {
+    if !v.is_object() || Array::is_array(v) {
+        return Ok(());
+    }
+    let known = field_names::<T>();
+    let obj: &Object = v.unchecked_ref();
+    for key in Object::keys(obj).iter() {
+        let k = key.as_string().unwrap_or_default();
+        if !known.contains(&k.as_str()) {
+            let shown: String = k.chars().take(40).collect();
+            return Err(JsError::new(&format!(
+                "invalid {field}: unknown field {shown:?} (known fields: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the keys of `v.<key>` (a nested options object) against `T`.
+pub fn check_nested<T: DeserializeOwned>(
+    field: &str,
+    v: &JsValue,
+    key: &str,
+) -> Result<(), JsError> {
+    if !v.is_object() {
+        return Ok(());
+    }
+    match js_sys::Reflect::get(v, &JsValue::from_str(key)) {
+        Ok(inner) => check_keys::<T>(&format!("{field}.{key}"), &inner),
+        Err(_) => Ok(()),
+    }
+}

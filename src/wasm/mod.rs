@@ -10,10 +10,11 @@ mod convert;
 mod types;
 
 use crate::prep::{CatalogItem, RawEvent};
+use crate::recommender::{Diversity, Filters, FineTuneConfig, KindWeights};
 use crate::recommender::{
     RecommendOptions, Recommender, RecommenderConfig, SimilarOptions, TrainOptions, MAX_TRACK_BATCH,
 };
-use convert::{bytes, number, options, record, records, string, to_js};
+use convert::{bytes, check_keys, check_nested, number, options, record, records, string, to_js};
 use wasm_bindgen::prelude::*;
 
 pub mod bench;
@@ -68,6 +69,9 @@ impl LocalRecCore {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "LocalRecConfig | undefined")] config: JsValue,
     ) -> Result<LocalRecCore, JsError> {
+        check_keys::<RecommenderConfig>("config", &config)?;
+        check_nested::<FineTuneConfig>("config", &config, "fineTune")?;
+        check_nested::<KindWeights>("config", &config, "kindWeights")?;
         let cfg: RecommenderConfig = options("config", config)?;
         Ok(LocalRecCore {
             inner: Recommender::new(cfg).map_err(to_js_error)?,
@@ -134,6 +138,7 @@ impl LocalRecCore {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "TrainBudget | undefined")] opts: JsValue,
     ) -> Result<JsValue, JsError> {
+        check_keys::<TrainOptions>("train options", &opts)?;
         let o: TrainOptions = options("train options", opts)?;
         to_js(&self.inner.train_start(&o).map_err(to_js_error)?)
     }
@@ -161,6 +166,9 @@ impl LocalRecCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] opts: JsValue,
     ) -> Result<JsValue, JsError> {
+        check_keys::<RecommendOptions>("recommend options", &opts)?;
+        check_nested::<Filters>("recommend options", &opts, "filters")?;
+        check_nested::<Diversity>("recommend options", &opts, "diversity")?;
         let o: RecommendOptions = options("recommend options", opts)?;
         to_js(&self.inner.recommend(&o).map_err(to_js_error)?)
     }
@@ -173,6 +181,8 @@ impl LocalRecCore {
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] opts: JsValue,
     ) -> Result<JsValue, JsError> {
         let id = string("itemId", &item_id, 1024)?;
+        check_keys::<SimilarOptions>("similar options", &opts)?;
+        check_nested::<Filters>("similar options", &opts, "filters")?;
         let o: SimilarOptions = options("similar options", opts)?;
         to_js(&self.inner.similar(&id, &o).map_err(to_js_error)?)
     }
@@ -247,5 +257,17 @@ impl LocalRecCore {
     /// also deletes the IndexedDB database).
     pub fn forget(&mut self) {
         self.inner.forget();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn field_names_of_option_types() {
+        use super::convert::field_names;
+        let f = field_names::<crate::recommender::RecommendOptions>();
+        assert_eq!(f, &["k", "filters", "diversity"]);
+        assert!(field_names::<crate::recommender::RecommenderConfig>().contains(&"halfLifeDays"));
+        assert!(field_names::<crate::recommender::Filters>().contains(&"excludeIds"));
     }
 }

@@ -199,6 +199,16 @@ def scenario(ff, base, checks, artifacts, catalog):
         ff.press("enter")
         ff.wait("return location.hash.startsWith('#/p/')", message="Enter on a focused card opens the product")
         checks.check("keyboard: Enter on a product card opens its page", True)
+        # Filters by keyboard: changing a select re-renders the listing but keeps focus on the control.
+        shop.route("#/c/kitchen")
+        ff.execute("document.querySelector('main select[name=sort]').focus()")
+        ff.press("\ue015")  # ArrowDown
+        ff.wait("return location.hash.includes('sort=')", message="sort changed by keyboard")
+        state = ff.execute("const a = document.activeElement; const prices = [...document.querySelectorAll('main .card .price')]"
+                           ".map(p => parseFloat(p.textContent.replace(/[^0-9.]/g, ''))); "
+                           "return [a.name, location.hash, prices.every((v, i) => i === 0 || prices[i - 1] <= v), prices.length]")
+        checks.check("keyboard: a sort change keeps focus on the control and re-sorts the listing",
+                     state[0] == "sort" and "sort=price-asc" in state[1] and state[2] and state[3] > 0, f"{state}")
     checks.run("keyboard navigation", keyboard)
     shop.route("#/")
 
@@ -259,6 +269,14 @@ def scenario(ff, base, checks, artifacts, catalog):
         checks.check("checkout records the order locally",
                      ff.execute("return JSON.parse(localStorage.getItem('shop.orders.v1') || '[]').length") == 1)
     checks.run("add to cart and buy", buy)
+
+    def base_model():
+        shop.route("#/privacy")
+        ff.wait("return !!document.querySelector(\"[data-stat='base']\")", message="base model row")
+        text = shop.stat("base")
+        checks.check("the shop's base model (assets/model.bin) is loaded by the package", text.startswith("loaded"),
+                     f"{text!r}; {shop.reco_message()!r}")
+    checks.run("base model", base_model)
 
     def persist():
         shop.route("#/privacy")
@@ -380,9 +398,28 @@ def scenario(ff, base, checks, artifacts, catalog):
               for (const el of document.querySelectorAll('svg[role=img]')) if (!el.getAttribute('aria-label')) p.push('svg without label');
               for (const el of document.querySelectorAll('button, a[href]')) if (!(el.textContent.trim() || el.getAttribute('aria-label'))) p.push('unnamed ' + el.tagName);
               if (!document.querySelector('main h1')) p.push('no h1');
+              // WCAG contrast of every visible text node's element against its effective background.
+              const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+              const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                              .reduce((acc, v, i) => acc + v * [0.2126, 0.7152, 0.0722][i], 0);
+              const bg = (el) => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+                                   if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3); } return [255, 255, 255]; };
+              const seen = new Set();
+              const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+              for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                const el = n.parentElement;
+                if (!n.textContent.trim() || seen.has(el) || el.closest('svg, .visually-hidden, .skip, [hidden]') || !el.getClientRects().length) continue;
+                seen.add(el);
+                const cs = getComputedStyle(el);
+                if (el.disabled || el.closest('button:disabled')) continue;  // WCAG exempts disabled controls
+                const a = lum(rgb(cs.color).slice(0, 3)), b = lum(bg(el));
+                const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.66 && Number(cs.fontWeight) >= 700);
+                if (ratio < (large ? 3 : 4.5)) p.push(`contrast ${ratio.toFixed(2)} for "${n.textContent.trim().slice(0, 30)}"`);
+              }
               return p;""")
             problems += [f"{route}: {p}" for p in got]
-        checks.check("labels, alt text and accessible names on every page", not problems, "; ".join(problems[:5]))
+        checks.check("labels, alt text, accessible names and text contrast ≥ 4.5:1 (3:1 large) on every page", not problems, "; ".join(problems[:5]))
     checks.run("accessibility", a11y)
 
     # --- phone-sized layout -----------------------------------------------------------------------------------
@@ -480,6 +517,12 @@ def main(argv=None):
         print(f"e2e: cannot run, missing {', '.join(missing)}", file=sys.stderr)
         print("e2e: 0 passed, 1 failed")
         return 2
+    for need in ("localrec.js", "localrec_bg.wasm", "client.js", "worker.js"):
+        if not (Path(args.pkg) / need).exists():
+            print(f"e2e: warning: {Path(args.pkg) / need} is missing — build the package (wasm-pack build --target web) "
+                  "and copy js/*.js next to it; the personalisation checks will fail", file=sys.stderr)
+    if not (WWW / "assets" / "model.bin").exists():
+        print("e2e: warning: www/assets/model.bin is missing — run tools/build_assets.sh", file=sys.stderr)
     artifacts = Path(args.artifacts)
     artifacts.mkdir(parents=True, exist_ok=True)
     catalog = json.load(open(WWW / "assets" / "catalog.json", encoding="utf-8"))

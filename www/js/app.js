@@ -29,7 +29,8 @@ export function go(hash) {
   else location.hash = hash;
 }
 
-async function render() {
+/** Renders the current route; `keepFocus` (a form control name) keeps keyboard focus on that control. */
+async function render({ keepFocus } = {}) {
   const token = ++renderToken;
   liveShelves = [];
   const { parts, params } = parseHash();
@@ -52,11 +53,17 @@ async function render() {
   if (token !== renderToken) return;
   document.title = `${view.title} · Localrec Outfitters`;
   main.replaceChildren(view.node);
+  const keep = keepFocus && main.querySelector(`[name="${CSS.escape(keepFocus)}"]`);
+  if (keep) {
+    keep.focus();
+    return;
+  }
   const heading = main.querySelector("h1");
   if (heading && document.activeElement !== document.getElementById("search-input")) heading.focus({ preventScroll: true });
   window.scrollTo(0, 0);
   for (const nav of document.querySelectorAll("[data-nav]")) {
-    nav.toggleAttribute("aria-current", nav.getAttribute("href") === `#/${parts.slice(0, 2).join("/")}`);
+    if (nav.getAttribute("href") === `#/${parts.slice(0, 2).join("/")}`) nav.setAttribute("aria-current", "page");
+    else nav.removeAttribute("aria-current");
   }
 }
 
@@ -185,7 +192,7 @@ function categoryPage(key, params) {
     const q = new URLSearchParams();
     for (const [k, v] of data.entries()) if (v) q.set(k, String(v));
     history.replaceState(null, "", `#/c/${key}?${q}`);
-    render();
+    render({ keepFocus: document.activeElement?.name });
   };
   const select = (name, label, values, current, labels = {}) =>
     h("label", {}, h("span", { text: label }),
@@ -336,6 +343,7 @@ function privacyPage() {
       rows.push(row("Events recorded", String(n), "events"));
       rows.push(row("Date range", n ? `${new Date(first).toLocaleString()} – ${new Date(last).toLocaleString()}` : "—", "range"));
       rows.push(row("Size of the event log", bytes(info.eventsBytes ?? info.storedBytes), "bytes"));
+      if (info.baseModel !== undefined) rows.push(row("Shop's base model", info.baseModel ? `loaded (${info.baseModelKnownItems} catalog items known; downloaded from the shop, identical for every shopper)` : "not loaded (cold start from the catalog)", "base"));
       if (info.fineTuned !== undefined) rows.push(row("Personal model", info.fineTuned ? `fine-tuned on this device (${bytes(info.modelBytes)})` : "not fine-tuned yet", "model"));
       if (info.byKind) rows.push(row("By kind", Object.entries(info.byKind).map(([k, v]) => `${k.replace(/_/g, " ")}: ${v}`).join(", ") || "—", "kinds"));
     } catch (e) {

@@ -20,7 +20,7 @@ use crate::args::Args;
 use crate::plot::hit_rate_svg;
 use crate::pretrain::{
     dataset_name, load_sequences, load_sessions, read, sequence_config, session_config, subsample,
-    train_model, tune, tune_for_sequences, tune_for_sessions, Log,
+    train_model, tune, tune_for_sequences, tune_for_sessions, Knobs, Log,
 };
 
 pub const HELP: &str = "\
@@ -35,6 +35,14 @@ OPTIONS:
     --plot FILE     write an SVG of HR@K, K = 1..50, one line per model
     --seed N        seed of splits, sampling and training (default 42)
     --threads N     evaluation threads (default 2)
+
+EXPERIMENT OPTIONS (defaults are the measured choice):
+    --max-cases N   evaluate a seeded subsample of N test cases
+    --pairs N       at most N training histories for the re-ranker
+    --negatives N   negatives per positive
+    --epochs N      maximum epochs
+    --hidden W,W    hidden layer widths (default 64,32)
+    --positive-weight W   example weight of positives (default: the negatives count)
 ";
 
 struct Outcome {
@@ -147,22 +155,29 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         print!("{HELP}");
         return Ok(());
     }
-    let a = Args::parse(
-        args,
-        &[
-            "--sequences",
-            "--attributes",
-            "--sessions",
-            "--test",
-            "--protocol",
-            "--plot",
-            "--seed",
-            "--threads",
-        ],
-        &["--json"],
-    )?;
+    let mut options = vec![
+        "--sequences",
+        "--attributes",
+        "--sessions",
+        "--test",
+        "--protocol",
+        "--plot",
+        "--seed",
+        "--threads",
+        "--max-cases",
+    ];
+    options.extend(Knobs::OPTIONS);
+    let a = Args::parse(args, &options, &["--json"])?;
+    let knobs = Knobs::from_args(&a)?;
+    let max_cases: usize = a.number("--max-cases", usize::MAX)?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
+    let ctx = Ctx {
+        seed,
+        threads,
+        knobs,
+        max_cases,
+    };
     let log = Log::new();
     let run = match (a.get("--sequences"), a.get("--sessions")) {
         (Some(path), None) => {
@@ -170,15 +185,10 @@ fn run_inner(args: &[String]) -> Result<(), String> {
                 return Err("--test goes with --sessions".into());
             }
             match a.get("--protocol").unwrap_or("full") {
-                p @ ("full" | "sampled99") => leave_one_out(
-                    path,
-                    a.get("--attributes"),
-                    p == "sampled99",
-                    seed,
-                    threads,
-                    &log,
-                )?,
-                "new-shoppers" => new_shoppers(path, a.get("--attributes"), seed, threads, &log)?,
+                p @ ("full" | "sampled99") => {
+                    leave_one_out(path, a.get("--attributes"), p == "sampled99", &ctx, &log)?
+                }
+                "new-shoppers" => new_shoppers(path, a.get("--attributes"), &ctx, &log)?,
                 other => {
                     return Err(format!(
                         "--protocol {other:?}: expected full, sampled99 or new-shoppers"
@@ -192,7 +202,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
                     "--protocol applies to --sequences (sessions have their own protocol)".into(),
                 );
             }
-            sessions(path, a.require("--test")?, seed, threads, &log)?
+            sessions(path, a.require("--test")?, &ctx, &log)?
         }
         _ => return Err("give exactly one of --sequences FILE or --sessions FILE".into()),
     };
@@ -272,14 +282,33 @@ fn report(run: &Run, as_json: bool, seed: u64) -> Result<(), String> {
     Ok(())
 }
 
+struct Ctx {
+    seed: u64,
+    threads: usize,
+    knobs: Knobs,
+    max_cases: usize,
+}
+
+impl Ctx {
+    fn limit<'a>(&self, cases: Vec<Case<'a>>) -> Vec<Case<'a>> {
+        if cases.len() <= self.max_cases {
+            return cases;
+        }
+        subsample(cases.len(), self.max_cases, self.seed ^ 0xCA5E)
+            .into_iter()
+            .map(|i| cases[i])
+            .collect()
+    }
+}
+
 fn leave_one_out(
     path: &str,
     attrs: Option<&str>,
     sampled: bool,
-    seed: u64,
-    threads: usize,
+    ctx: &Ctx,
     log: &Log,
 ) -> Result<Run, String> {
+    let (seed, threads) = (ctx.seed, ctx.threads);
     let t0 = Instant::now();
     let loaded = load_sequences(path, attrs)?;
     let n_items = loaded.vocab.len();
@@ -316,7 +345,7 @@ fn leave_one_out(
         loaded.vocab.clone(),
         loaded.attributes.clone(),
         &validation,
-        &sequence_config(seed, stats_cfg),
+        &ctx.knobs.apply(sequence_config(seed, stats_cfg)),
         log,
     )?;
     let model = model
@@ -342,6 +371,7 @@ fn leave_one_out(
                 .map(|v| v.as_slice()),
         })
         .collect();
+    let cases = ctx.limit(cases);
     let mut scorers = baselines(&model, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, true, threads, log)?;
@@ -367,13 +397,8 @@ fn leave_one_out(
     })
 }
 
-fn new_shoppers(
-    path: &str,
-    attrs: Option<&str>,
-    seed: u64,
-    threads: usize,
-    log: &Log,
-) -> Result<Run, String> {
+fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result<Run, String> {
+    let (seed, threads) = (ctx.seed, ctx.threads);
     let t0 = Instant::now();
     let loaded = load_sequences(path, attrs)?;
     let n_items = loaded.vocab.len();
@@ -394,7 +419,7 @@ fn new_shoppers(
         loaded.vocab.clone(),
         loaded.attributes.clone(),
         &[],
-        &sequence_config(seed, stats_cfg),
+        &ctx.knobs.apply(sequence_config(seed, stats_cfg)),
         log,
     )?;
     let pretrain_s = t0.elapsed().as_secs_f64();
@@ -414,6 +439,7 @@ fn new_shoppers(
             }
         })
         .collect();
+    let cases = ctx.limit(cases);
     let mut models = evaluate_all(&baselines(&model, true), &cases, true, threads, log)?;
     // The on-device path, per shopper: base model alone, base + fine-tuning, local history alone.
     let clock_start = Instant::now();
@@ -530,13 +556,8 @@ fn new_shoppers(
     })
 }
 
-fn sessions(
-    train_path: &str,
-    test_path: &str,
-    seed: u64,
-    threads: usize,
-    log: &Log,
-) -> Result<Run, String> {
+fn sessions(train_path: &str, test_path: &str, ctx: &Ctx, log: &Log) -> Result<Run, String> {
+    let (seed, threads) = (ctx.seed, ctx.threads);
     let t0 = Instant::now();
     let mut vocab = ItemVocab::new();
     let sessions = load_sessions(train_path, &mut vocab)?;
@@ -558,19 +579,20 @@ fn sessions(
         vocab,
         None,
         &[],
-        &session_config(seed, stats_cfg),
+        &ctx.knobs.apply(session_config(seed, stats_cfg)),
         log,
     )?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
-    let cases: Vec<Case> = rows
-        .iter()
-        .map(|r| Case {
-            input: &r.prefix,
-            target: r.label,
-            negatives: None,
-        })
-        .collect();
+    let cases: Vec<Case> = ctx.limit(
+        rows.iter()
+            .map(|r| Case {
+                input: &r.prefix,
+                target: r.label,
+                negatives: None,
+            })
+            .collect(),
+    );
     let mut scorers = baselines(&model, true);
     scorers.push(("localrec".to_string(), Scorer::Model(&model)));
     let models = evaluate_all(&scorers, &cases, false, threads, log)?;

@@ -118,6 +118,82 @@ pub fn session_config(seed: u64, stats: StatsConfig) -> PretrainConfig {
     }
 }
 
+/// Optional overrides of the pretraining settings (for experiments).
+#[derive(Debug, Clone, Default)]
+pub struct Knobs {
+    pub pairs: Option<usize>,
+    pub negatives: Option<usize>,
+    pub epochs: Option<usize>,
+    pub hidden: Option<Vec<usize>>,
+    pub positive_weight: Option<f32>,
+}
+
+impl Knobs {
+    pub const OPTIONS: [&'static str; 5] = [
+        "--pairs",
+        "--negatives",
+        "--epochs",
+        "--hidden",
+        "--positive-weight",
+    ];
+
+    pub fn from_args(a: &Args) -> Result<Knobs, String> {
+        let opt = |name: &str| -> Result<Option<usize>, String> {
+            a.get(name)
+                .map(|v| {
+                    v.parse()
+                        .map_err(|_| format!("{name} = {v:?} is not a number"))
+                })
+                .transpose()
+        };
+        let hidden = match a.get("--hidden") {
+            None => None,
+            Some(v) => Some(
+                v.split(',')
+                    .map(|w| {
+                        w.trim()
+                            .parse()
+                            .map_err(|_| format!("--hidden = {v:?}: expected widths like 64,32"))
+                    })
+                    .collect::<Result<Vec<usize>, String>>()?,
+            ),
+        };
+        let positive_weight = a
+            .get("--positive-weight")
+            .map(|v| {
+                v.parse::<f32>()
+                    .map_err(|_| format!("--positive-weight = {v:?} is not a number"))
+            })
+            .transpose()?;
+        Ok(Knobs {
+            pairs: opt("--pairs")?,
+            negatives: opt("--negatives")?,
+            epochs: opt("--epochs")?,
+            hidden,
+            positive_weight,
+        })
+    }
+
+    pub fn apply(&self, mut cfg: PretrainConfig) -> PretrainConfig {
+        if let Some(v) = self.pairs {
+            cfg.max_pairs = v;
+        }
+        if let Some(v) = self.negatives {
+            cfg.negatives = v;
+        }
+        if let Some(v) = self.epochs {
+            cfg.epochs = v;
+        }
+        if let Some(v) = self.positive_weight {
+            cfg.positive_weight = Some(v);
+        }
+        if let Some(v) = &self.hidden {
+            cfg.hidden = v.clone();
+        }
+        cfg
+    }
+}
+
 /// Picks at most `max` indices of `0..n`, seeded, in order.
 pub fn subsample(n: usize, max: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();

@@ -360,7 +360,11 @@ export async function randomizedNoLoss(Core, seed, steps) {
         pending.set(t, 0);
       }
     } else if (action === 8) {
+      // load() compacts the store into one record holding everything in memory: after it
+      // resolves, this tab's tracked events are stored too.
       await t.load();
+      trackedDurable += pending.get(t);
+      pending.set(t, 0);
     } else if (tabs.length > 1) {
       // A tab closes: whatever it did not save is gone by design (never reported as saved).
       pending.delete(t);
@@ -377,4 +381,33 @@ export async function randomizedNoLoss(Core, seed, steps) {
   await storage.deleteDatabase(dbName);
   faults += injected;
   return { durable: trackedDurable, stored: r.events, injected, saves, steps };
+}
+
+/**
+ * Regression (found by randomizedNoLoss, seed 7): track, then load() while the store holds at
+ * most one record, then save(). load() used to mark every event in memory as saved although it
+ * wrote nothing, so the next save() skipped the new events and they were lost.
+ */
+export async function trackThenLoadThenSave(Core) {
+  const dbName = "localrec-faults-load-before-save";
+  await storage.deleteDatabase(dbName);
+  const out = {};
+  for (const storedRecords of [0, 1]) {
+    const rec = await make(Core, dbName);
+    let expected = 0;
+    if (storedRecords === 1) {
+      expected += track(rec, 5, 8000);
+      await rec.save();
+    }
+    expected += track(rec, 7, 8100);
+    await rec.load(); // another tab's changes may be there: pick them up before saving
+    await rec.save();
+    rec.free();
+    const r = await storedEvents(Core, dbName);
+    out[`expected${storedRecords}`] = expected;
+    out[`stored${storedRecords}`] = r.events;
+    await storage.deleteDatabase(dbName);
+  }
+  faults += 2;
+  return out;
 }

@@ -32,6 +32,8 @@ extern "C" {
     fn failed_writes(core: &JsValue) -> js_sys::Promise;
     #[wasm_bindgen(js_name = randomizedNoLoss)]
     fn randomized_no_loss(core: &JsValue, seed: u32, steps: u32) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = trackThenLoadThenSave)]
+    fn track_then_load_then_save(core: &JsValue) -> js_sys::Promise;
     fn ledger() -> JsValue;
 }
 
@@ -171,4 +173,14 @@ async fn randomized_tabs_never_lose_a_saved_event() {
         assert_eq!(num(&out, "stored"), num(&out, "durable"), "seed {seed}: saved events lost");
     }
     web_sys::console::log_1(&format!("FAULTS randomized: events lost {lost}, quota faults injected {injected}").into());
+}
+
+#[wasm_bindgen_test]
+async fn events_tracked_before_a_load_are_still_saved() {
+    let out = run(track_then_load_then_save(&core_class()), "trackThenLoadThenSave").await;
+    report("load before save", &out);
+    assert_eq!(num(&out, "stored0"), num(&out, "expected0"), "empty store: events lost");
+    assert_eq!(num(&out, "stored1"), num(&out, "expected1"), "one stored record: events lost");
+    assert_eq!(num(&out, "expected0"), 7.0);
+    assert_eq!(num(&out, "expected1"), 12.0);
 }

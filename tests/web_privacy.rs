@@ -60,7 +60,10 @@ fn num(v: &JsValue, path: &str) -> f64 {
 
 /// A count by channel name (names contain dots, so no path lookup).
 fn count(v: &JsValue, channel: &str) -> f64 {
-    Reflect::get(v, &channel.into()).ok().and_then(|x| x.as_f64()).unwrap_or(f64::NAN)
+    Reflect::get(v, &channel.into())
+        .ok()
+        .and_then(|x| x.as_f64())
+        .unwrap_or(f64::NAN)
 }
 
 async fn run(p: js_sys::Promise, what: &str) -> JsValue {

@@ -1,4 +1,5 @@
 //! The whole CLI on tiny synthetic files: pretrain (sequences, sessions) and every eval protocol.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,5 +1,6 @@
 //! The ranking core end to end on synthetic data with known structure: leakage, the model
 //! format, ranking, similar items and on-device fine-tuning.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::eval::split::LeaveOneOut;
 use localrec::rec::{

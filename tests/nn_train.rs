@@ -1,5 +1,6 @@
 //! Behaviour of the MLP engine's training loop (issue 3): it learns, it stops,
 //! it fine-tunes, it fails loudly.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::nn::bench::{planted_signal, reference_params};
 use localrec::nn::sampling::random_oversample;

@@ -1,5 +1,6 @@
 //! Catalog cleaning: every documented outcome for missing fields, NaN and
 //! infinite numbers, empty and very long strings, duplicate ids, JSON input.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::prep::{Catalog, CatalogItem};
 use std::collections::BTreeMap;

@@ -1,5 +1,6 @@
 //! Event cleaning: unordered timestamps, duplicates, bursts, impossible
 //! values, unknown items and kinds, sessions — each with its documented outcome.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::prep::{clean_events, Catalog, CatalogItem, CleanConfig, Event, EventKind, RawEvent};
 

@@ -1,5 +1,6 @@
 //! The fitted item featurizer: hand-computed values, unseen categories and
 //! missing fields at transform time, serialization round trip.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::prep::{Catalog, CatalogItem, FeatureConfig, ItemFeaturizer};
 use std::collections::BTreeMap;

@@ -1,5 +1,6 @@
 //! The shopper profile: decay maths against brute force, incremental equals
 //! batch, order independence, kind weights, cart state, sessions, history.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::prep::{Catalog, CatalogItem, Event, EventKind, KindWeights, Profile, ProfileConfig};
 use localrec::rng::Rng;

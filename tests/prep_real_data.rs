@@ -6,6 +6,7 @@
 //! synthetic day apart (only the order is real).
 //!
 //! Timings: `cargo test --release --test prep_real_data -- --ignored --nocapture`.
+#![cfg(not(target_arch = "wasm32"))] // native test: files, serde_json, threads
 
 use localrec::prep::{
     clean_events, Catalog, CatalogItem, CleanConfig, FeatureConfig, ItemFeaturizer, Profile,

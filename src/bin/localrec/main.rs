@@ -4,17 +4,7 @@
 
 mod args;
 mod bench;
-#[cfg(not(target_arch = "wasm32"))]
 mod eval;
-// Integration tests built for wasm32 (the browser tests) build this binary too; `eval` writes
-// JSON with serde_json, a native-only dependency, so it is only there natively (as `bench`).
-#[cfg(target_arch = "wasm32")]
-mod eval {
-    pub fn run(_args: &[String]) -> i32 {
-        eprintln!("localrec eval runs natively only");
-        2
-    }
-}
 mod plot;
 mod pretrain;
 

@@ -212,7 +212,11 @@ export function bindLocalRec(Core, ready) {
             drop.push(r.key);
           }
         }
-        if (records.length <= 1 && corrupt.length === 0) return { bytes: null, dropKeys: [] };
+        // Nothing to compact — unless this instance holds events not stored yet: markSaved() below
+        // marks everything in memory as saved, so they must be written here (else they are lost).
+        if (records.length <= 1 && corrupt.length === 0 && core.inspect().unsavedEvents === 0) {
+          return { bytes: null, dropKeys: [] };
+        }
         const merged = core.exportEvents(false);
         return { bytes: core.inspect().events > 0 ? merged : null, dropKeys: drop };
       });

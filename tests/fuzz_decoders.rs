@@ -110,7 +110,7 @@ fn fuzz_mlp_decoder() {
     let seeds = mlp_seeds();
     let mut rng = Rng::new(seed);
     let mut tally = Tally::new("Mlp::from_bytes");
-    for i in 0..fuzz_cases(4000) {
+    for i in 0..fuzz_cases(20_000) {
         let input = next_input(&mut rng, &seeds, *b"MLP1", 1);
         let (res, stats) = measure(|| Mlp::from_bytes(&input));
         check_budget(tally.name, i, seed, &input, stats.largest);
@@ -186,7 +186,7 @@ fn fuzz_base_model_decoder() {
     let mut rng = Rng::new(seed);
     let mut tally = Tally::new("rec::BaseModel::from_bytes");
     let mut scratch = RankScratch::default();
-    for i in 0..fuzz_cases(3000) {
+    for i in 0..fuzz_cases(20_000) {
         let input = next_input(&mut rng, &seeds, *b"LRBM", 1);
         let (res, stats) = measure(|| BaseModel::from_bytes(&input));
         check_budget(tally.name, i, seed, &input, stats.largest);
@@ -273,7 +273,7 @@ fn fuzz_featurizer_decoder() {
         rating: Some(f64::NAN),
         ..CatalogItem::default()
     };
-    for i in 0..fuzz_cases(4000) {
+    for i in 0..fuzz_cases(20_000) {
         let input = next_input(&mut rng, &seeds, *b"PREP", 1);
         let (res, stats) = measure(|| ItemFeaturizer::from_bytes(&input));
         check_budget(tally.name, i, seed, &input, stats.largest);
@@ -356,7 +356,7 @@ fn fuzz_recommender_model_and_event_imports() {
     let mut rng = Rng::new(seed);
     let mut model_tally = Tally::new("Recommender::import_model");
     let mut event_tally = Tally::new("Recommender::import_events");
-    for i in 0..fuzz_cases(3000) {
+    for i in 0..fuzz_cases(20_000) {
         let mut victim = fresh.clone();
         if i % 2 == 0 {
             let input = next_input(&mut rng, &models, *b"LRMD", 1);
@@ -422,7 +422,7 @@ fn fuzz_random_bytes_into_every_decoder() {
     .expect("config");
     rec.load_catalog(shop()).expect("catalog");
     let kinds: [[u8; 4]; 5] = [*b"MLP1", *b"LRBM", *b"PREP", *b"LRMD", *b"EVTS"];
-    for i in 0..fuzz_cases(4000) {
+    for i in 0..fuzz_cases(20_000) {
         let len = rng.below(200);
         let mut input: Vec<u8> = (0..len).map(|_| (rng.next_u64() & 0xFF) as u8).collect();
         let kind = kinds[rng.below(kinds.len())];

@@ -134,7 +134,7 @@ fn read_op() -> impl Strategy<Value = Read> {
 }
 
 proptest! {
-    #![proptest_config(config(512))]
+    #![proptest_config(config(2048))]
 
     #[test]
     fn typed_values_round_trip_through_a_sealed_blob(

@@ -109,7 +109,7 @@ fn exercise(mlp: &Mlp, rng: &mut Rng) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_models_round_trip_bit_exactly(a in arch(), seed in any::<u64>()) {

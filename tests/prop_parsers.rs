@@ -35,7 +35,7 @@ fn line_of(e: &localrec::Error) -> Option<usize> {
 }
 
 proptest! {
-    #![proptest_config(config(400))]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn valid_sequence_files_parse_with_counts_that_add_up(

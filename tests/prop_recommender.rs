@@ -308,7 +308,7 @@ fn check_list(
 }
 
 proptest! {
-    #![proptest_config(config(160))]
+    #![proptest_config(config(512))]
 
     #[test]
     fn recommendations_honour_k_filters_and_are_deterministic(

@@ -57,6 +57,7 @@ assets:
 
 test: setup lint test-native test-browser build-web
 	python3 tests/browser_smoke.py
+	python3 tests/e2e/test_tools.py
 	python3 tests/e2e/test_shop.py
 	$(MAKE) bench-smoke
 

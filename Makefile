@@ -56,6 +56,7 @@ assets:
 	bash tools/build_assets.sh
 
 test: setup lint test-native test-browser build-web
+	tsc --noEmit -p examples/ts
 	python3 tests/browser_smoke.py
 	python3 tests/e2e/test_tools.py
 	python3 tests/e2e/test_shop.py

@@ -352,6 +352,13 @@ fn bad_hyper_parameters_and_shapes_are_named() {
         let e = mlp.fit(&data, &cfg, &mut go).unwrap_err().to_string();
         assert!(e.contains(needle), "{needle}: {e}");
     }
+    let out_of_range =
+        Dataset::new(Array2::zeros((4, 64)), Array2::from_elem((4, 1), 2.0)).unwrap();
+    let e = mlp
+        .fit(&out_of_range, &TrainConfig::default(), &mut go)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("y[0][0]") && e.contains("[0, 1]"), "{e}");
     let narrow = Dataset::new(Array2::zeros((4, 3)), Array2::zeros((4, 1))).unwrap();
     let e = mlp
         .fit(&narrow, &TrainConfig::default(), &mut go)

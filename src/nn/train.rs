@@ -193,6 +193,10 @@ impl TrainConfig {
                 data.output_dim(),
             ));
         }
+        check_targets(self.loss, data, "y")?;
+        if let Validation::Data(v) = &self.validation {
+            check_targets(self.loss, v, "validation y")?;
+        }
         if self.batch_size == 0 {
             return Err(Error::invalid("batch_size", 0, "must be at least 1"));
         }
@@ -259,6 +263,22 @@ impl TrainConfig {
         }
         Ok(())
     }
+}
+
+/// Cross-entropy needs probabilities as targets: [0, 1] for BCE, ≥ 0 for softmax.
+fn check_targets(loss: Loss, data: &Dataset, name: &str) -> Result<()> {
+    let (ok, rule): (fn(f32) -> bool, &str) = match loss {
+        Loss::BinaryCrossEntropy => (
+            |v| (0.0..=1.0).contains(&v),
+            "binary cross-entropy needs targets in [0, 1]",
+        ),
+        Loss::SoftmaxCrossEntropy => (|v| v >= 0.0, "softmax cross-entropy needs targets >= 0"),
+        Loss::MeanSquaredError => return Ok(()),
+    };
+    if let Some(((i, j), v)) = data.y().indexed_iter().find(|(_, v)| !ok(**v)) {
+        return Err(Error::invalid(format!("{name}[{i}][{j}]"), v, rule));
+    }
+    Ok(())
 }
 
 /// One epoch's line of the training log.

@@ -22,13 +22,13 @@
 //! as class-balanced ones.
 //!
 //! ```
-//! use localrec::rec::{pretrain, BaseModel, HistoryItem, ItemVocab, PretrainConfig, RankScratch};
+//! use localrec::rec::{pretrain, BaseModel, HistoryItem, ItemVocab, PretrainConfig, RankScratch, TrainingMode};
 //! let mut vocab = ItemVocab::new();
-//! let seqs: Vec<Vec<u32>> = (0..80u32)
+//! let seqs: Vec<Vec<u32>> = (0..200u32)
 //!     .map(|u| (0..5).map(|t| vocab.intern(&format!("sku{}", (u + t) % 30)).unwrap()).collect())
 //!     .collect();
 //! let views: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
-//! let (model, _report) = pretrain(&views, vocab, None, &[], &PretrainConfig { epochs: 2, ..Default::default() }, &mut |_| {})?;
+//! let (model, _report) = pretrain(&views, vocab, None, &[], &PretrainConfig { epochs: 3, mode: TrainingMode::SessionPrefixes, ..Default::default() }, &mut |_| {})?;
 //! let model = BaseModel::from_bytes(&model.to_bytes())?; // what the shop ships
 //! let history = [HistoryItem::new(model.item_index("sku4").unwrap()), HistoryItem::new(model.item_index("sku5").unwrap())];
 //! let top = model.rank(&history, 3, &mut RankScratch::default())?;

@@ -161,7 +161,7 @@ impl BaseLink {
                 }
             }
         }
-        let fingerprint = super::catalog::fnv1a64(0xCBF2_9CE4_8422_2325, bytes);
+        let fingerprint = crate::prep::hash::fnv1a_64(bytes);
         Ok(BaseLink {
             model,
             to_model,

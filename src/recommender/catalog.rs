@@ -15,16 +15,16 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::prep::CatalogItem;
+use crate::prep::{Catalog, CatalogItem, CleanItem, CleanReport};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Longest item id accepted (ids are stored with every event).
-pub const MAX_ID_LEN: usize = 256;
+pub const MAX_ID_LEN: usize = crate::prep::catalog::MAX_ID_BYTES;
 /// Longest title kept (longer ones are cut; they are only shown in reasons).
 pub const MAX_TITLE_CHARS: usize = 200;
 
-/// One cleaned catalog item.
+/// One cleaned catalog item, as ranking reads it: the core's [`CleanItem`]
+/// with the recommender's display defaults applied once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub id: String,
@@ -37,7 +37,7 @@ pub struct Item {
     /// Missing stock information counts as in stock.
     pub in_stock: bool,
     pub rating: Option<f64>,
-    /// Sorted, deduplicated attribute tokens.
+    /// Sorted, deduplicated attribute tokens (`prep::attribute_tokens`).
     pub tokens: Vec<u32>,
     /// The cleaned path joined with " > " (kept: ranking looks it up per candidate).
     pub category_key: Option<String>,
@@ -51,6 +51,28 @@ impl Item {
     /// The full category path without copying it.
     pub fn category_str(&self) -> Option<&str> {
         self.category_key.as_deref()
+    }
+
+    /// The ranking view of a core-cleaned item; `true` when the title was cut.
+    fn from_clean(clean: &CleanItem) -> (Item, bool) {
+        let mut title = clean.title.clone().unwrap_or_else(|| clean.id.clone());
+        let cut = title.chars().nth(MAX_TITLE_CHARS).is_some();
+        if cut {
+            title = title.chars().take(MAX_TITLE_CHARS).collect();
+        }
+        let category_key = (!clean.category.is_empty()).then(|| clean.category.join(" > "));
+        let item = Item {
+            id: clean.id.clone(),
+            title,
+            category_path: clean.category.clone(),
+            brand: clean.brand.clone(),
+            price: clean.price,
+            in_stock: clean.in_stock.unwrap_or(true),
+            rating: clean.rating,
+            tokens: clean.tokens.clone(),
+            category_key,
+        };
+        (item, cut)
     }
 }
 
@@ -74,74 +96,57 @@ pub struct CatalogReport {
     pub titles_truncated: usize,
 }
 
-/// The cleaned catalog with a lookup by id.
+/// A sentence for a `prep` drop reason code (shown to storefront engineers).
+fn describe_drop(code: &str) -> String {
+    match code {
+        "missing_id" => "id is missing or empty".into(),
+        "id_too_long" => format!("id is longer than {MAX_ID_LEN} bytes"),
+        "id_has_control_characters" => "id contains control characters".into(),
+        "duplicate_id" => "duplicate id (the first one is kept)".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+impl CatalogReport {
+    /// The recommender's summary of the core cleaning report.
+    fn from_clean(clean: &CleanReport, titles_truncated: usize) -> Self {
+        let fixed = |reason: &str| clean.fixed.get(reason).copied().unwrap_or(0);
+        CatalogReport {
+            accepted: clean.kept,
+            rejected: clean
+                .rejected
+                .iter()
+                .map(|r| Rejection {
+                    index: r.index,
+                    reason: describe_drop(&r.reason),
+                })
+                .collect(),
+            fields_cleared: [
+                "price_not_finite",
+                "price_negative",
+                "rating_not_finite",
+                "rating_negative",
+            ]
+            .iter()
+            .map(|r| fixed(r))
+            .sum(),
+            titles_truncated,
+        }
+    }
+}
+
+/// The cleaned catalog (the core [`Catalog`]) with the ranking view of each item.
 #[derive(Debug, Clone, Default)]
 pub struct ItemTable {
+    catalog: Catalog,
     items: Vec<Item>,
-    by_id: HashMap<String, u32>,
-    fingerprint: u64,
-}
-
-/// FNV-1a, 32 bits: a stable hash, identical natively and in wasm32.
-pub fn fnv1a32(parts: &[&[u8]]) -> u32 {
-    let mut h: u32 = 0x811C_9DC5;
-    for part in parts {
-        for &b in *part {
-            h ^= b as u32;
-            h = h.wrapping_mul(0x0100_0193);
-        }
-        // Separator so ("ab","c") and ("a","bc") differ.
-        h ^= 0xFF;
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
-}
-
-/// FNV-1a, 64 bits.
-pub fn fnv1a64(h: u64, bytes: &[u8]) -> u64 {
-    let mut h = h;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01B3);
-    }
-    h
-}
-
-const FNV64_OFFSET: u64 = 0xCBF2_9CE4_8422_2325;
-
-fn clean_text(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn attribute_tokens(path: &[String], brand: Option<&str>, tags: &[String]) -> Vec<u32> {
-    let mut tokens = Vec::new();
-    let mut prefix = String::new();
-    for level in path {
-        if !prefix.is_empty() {
-            prefix.push('>');
-        }
-        prefix.push_str(&level.to_lowercase());
-        tokens.push(fnv1a32(&[b"cat", prefix.as_bytes()]));
-    }
-    if let Some(b) = brand {
-        tokens.push(fnv1a32(&[b"brand", b.to_lowercase().as_bytes()]));
-    }
-    for t in tags {
-        let t = clean_text(t).to_lowercase();
-        if !t.is_empty() && t.len() <= MAX_ID_LEN {
-            tokens.push(fnv1a32(&[b"tag", t.as_bytes()]));
-        }
-    }
-    tokens.sort_unstable();
-    tokens.dedup();
-    tokens
 }
 
 impl ItemTable {
-    /// Cleans `items`: ids trimmed and required (at most 256 chars), duplicates
-    /// skipped (the first wins), non-finite or negative prices and ratings
-    /// treated as missing. Fails when nothing is left or the catalog exceeds
-    /// `max_items`.
+    /// Cleans `items` with [`Catalog::from_items`]: ids trimmed and required
+    /// (at most 256 bytes, no control characters), duplicates skipped (the
+    /// first wins), non-finite or negative prices and ratings treated as
+    /// missing. Fails when nothing is left or the catalog exceeds `max_items`.
     pub fn from_items(
         items: Vec<CatalogItem>,
         max_items: usize,
@@ -153,96 +158,27 @@ impl ItemTable {
                 format!("more than maxCatalogItems = {max_items}"),
             ));
         }
-        let mut report = CatalogReport::default();
-        let mut table = ItemTable {
-            fingerprint: FNV64_OFFSET,
-            ..ItemTable::default()
-        };
-        for (index, raw) in items.into_iter().enumerate() {
-            let id = raw.id.trim().to_string();
-            if id.is_empty() {
-                report.rejected.push(Rejection {
-                    index,
-                    reason: "id is missing or empty".into(),
-                });
-                continue;
-            }
-            if id.len() > MAX_ID_LEN {
-                report.rejected.push(Rejection {
-                    index,
-                    reason: format!("id is {} bytes, longer than {MAX_ID_LEN}", id.len()),
-                });
-                continue;
-            }
-            if table.by_id.contains_key(&id) {
-                let shown: String = id.chars().take(40).collect();
-                report.rejected.push(Rejection {
-                    index,
-                    reason: format!("duplicate id {shown:?} (the first one is kept)"),
-                });
-                continue;
-            }
-            let mut title = raw.title.as_deref().map(clean_text).unwrap_or_default();
-            if title.chars().count() > MAX_TITLE_CHARS {
-                title = title.chars().take(MAX_TITLE_CHARS).collect();
-                report.titles_truncated += 1;
-            }
-            if title.is_empty() {
-                title = id.clone();
-            }
-            let category_path: Vec<String> = raw
-                .category
-                .as_deref()
-                .unwrap_or("")
-                .split('>')
-                .map(clean_text)
-                .filter(|s| !s.is_empty())
-                .take(8)
-                .map(|s| s.chars().take(MAX_TITLE_CHARS).collect())
-                .collect();
-            let brand = raw
-                .brand
-                .as_deref()
-                .map(clean_text)
-                .filter(|b| !b.is_empty())
-                .map(|b| b.chars().take(MAX_TITLE_CHARS).collect::<String>());
-            let mut usable = |v: Option<f64>| match v {
-                Some(x) if x.is_finite() && x >= 0.0 => Some(x),
-                Some(_) => {
-                    report.fields_cleared += 1;
-                    None
-                }
-                None => None,
-            };
-            let price = usable(raw.price);
-            let rating = usable(raw.rating);
-            let tags: Vec<String> = raw.tags.into_iter().take(64).collect();
-            let tokens = attribute_tokens(&category_path, brand.as_deref(), &tags);
-            table.fingerprint = fnv1a64(table.fingerprint, id.as_bytes());
-            table.fingerprint = fnv1a64(table.fingerprint, &[0]);
-            table.by_id.insert(id.clone(), table.items.len() as u32);
-            let category_key = (!category_path.is_empty()).then(|| category_path.join(" > "));
-            table.items.push(Item {
-                category_key,
-                id,
-                title,
-                category_path,
-                brand,
-                price,
-                in_stock: raw.in_stock.unwrap_or(true),
-                rating,
-                tokens,
-            });
-            report.accepted += 1;
-        }
-        if table.items.is_empty() {
+        let (catalog, clean) = Catalog::from_items(items)?;
+        let mut titles_cut = 0;
+        let items: Vec<Item> = catalog
+            .items()
+            .iter()
+            .map(|c| {
+                let (item, cut) = Item::from_clean(c);
+                // Titles the core cut are longer than ours too: counted here.
+                titles_cut += usize::from(cut);
+                item
+            })
+            .collect();
+        let report = CatalogReport::from_clean(&clean, titles_cut);
+        if items.is_empty() {
             return Err(Error::invalid(
                 "catalog",
                 format!("{} rows", report.rejected.len()),
                 "no usable item (every row was rejected or the list is empty)",
             ));
         }
-        Ok((table, report))
+        Ok((ItemTable { catalog, items }, report))
     }
 
     pub fn len(&self) -> usize {
@@ -257,15 +193,19 @@ impl ItemTable {
     }
     /// The dense index of an id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
-        self.by_id.get(id).copied()
+        self.catalog.index_of(id)
     }
     pub fn items(&self) -> &[Item] {
         &self.items
     }
+    /// The core catalog the table was built from.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
     /// A hash of the ids in order: models fine-tuned on one catalog are
     /// rejected on another.
     pub fn fingerprint(&self) -> u64 {
-        self.fingerprint
+        self.catalog.fingerprint()
     }
 }
 

@@ -59,8 +59,8 @@ test: setup lint test-native test-browser build-web
 	tsc --noEmit -p examples/ts
 	python3 tests/browser_smoke.py
 	python3 tests/e2e/test_tools.py
-	python3 tests/e2e/test_shop.py
 	$(MAKE) bench-smoke
+	python3 tests/e2e/test_shop.py
 
 clean:
 	cargo clean

@@ -24,11 +24,10 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
-from webdriver.client import Session, free_port, wait_port  # noqa: E402
+from webdriver.client import Driver, Firefox, free_port  # noqa: E402
 
 TFJS = os.path.join(ROOT, "bench", "node_modules", "@tensorflow")
 LIBS = ["localrec", "tfjs-wasm", "tfjs-cpu"]
@@ -71,16 +70,15 @@ class StaticServer:
 
 
 # ---- browsers (WebDriver; the stdlib client of tests/webdriver) ----------------------------------------
-class Browser:
+class Browser(Driver):
     """geckodriver + headless Firefox, or chromedriver + headless Chromium."""
 
     def __init__(self, chromium=False):
+        super().__init__()
         self.chromium = chromium
-        self.proc = None
-        self.session = None
         self.version = None
 
-    def __enter__(self) -> Session:
+    def command_and_capabilities(self):
         if self.chromium:
             driver = shutil.which("chromedriver")
             binary = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -88,51 +86,22 @@ class Browser:
                 raise SystemExit("bench: Chromium is not installed; install it with\n"
                                  "  sudo apt-get install chromium chromium-driver\n"
                                  "(scripts/setup.sh does not install it by default)")
-            args = [driver, f"--port={{port}}"]
+            args = [driver, "--port={port}"]
             caps = {"browserName": "chrome", "goog:chromeOptions": {
                 "binary": binary, "args": ["--headless=new", "--no-sandbox", "--disable-gpu"]}}
         else:
-            driver = shutil.which("geckodriver")
-            binary = shutil.which("firefox-esr") or shutil.which("firefox")
-            if not driver or not binary:
+            if not shutil.which("geckodriver") or not (shutil.which("firefox-esr") or shutil.which("firefox")):
                 raise SystemExit("bench: geckodriver or firefox-esr not found (run scripts/setup.sh)")
-            args = [driver, "--port", "{port}", "--host", "127.0.0.1"]
             # Full timer precision: Firefox rounds performance.now() to 1 ms by default.
-            caps = {"browserName": "firefox", "moz:firefoxOptions": {
-                "binary": binary, "args": ["-headless"],
-                "prefs": {"privacy.reduceTimerPrecision": False, "network.proxy.type": 0,
-                          "browser.shell.checkDefaultBrowser": False}}}
+            firefox = Firefox(prefs={"privacy.reduceTimerPrecision": False})
+            args, caps = firefox.command_and_capabilities()
+            binary = caps["moz:firefoxOptions"]["binary"]
         try:
             self.version = subprocess.run([binary, "--version"], capture_output=True, text=True,
                                           timeout=30).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             self.version = None
-        port = free_port()
-        self.proc = subprocess.Popen([a.replace("{port}", str(port)) for a in args],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(port)
-        base = f"http://127.0.0.1:{port}"
-        body = json.dumps({"capabilities": {"alwaysMatch": caps}}).encode()
-        req = urllib.request.Request(f"{base}/session", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            value = json.load(r)["value"]
-        self.session = Session(base, value["sessionId"])
-        return self.session
-
-    def __exit__(self, *exc):
-        try:
-            if self.session:
-                self.session._call("DELETE", "")
-        except Exception:  # the browser may already be gone
-            pass
-        if self.proc:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        return False
+        return args, caps
 
 
 def run_page(server, browser_session, query, timeout):

@@ -92,34 +92,29 @@ class Session:
         self._call("POST", "/window/rect", {"width": width, "height": height})
 
 
-class Firefox:
-    """Starts geckodriver + headless Firefox; use as a context manager."""
+class Driver:
+    """Starts a WebDriver server (geckodriver, chromedriver) and one browser session;
+    use as a context manager. Subclasses say which driver and capabilities in
+    `command_and_capabilities()`: the driver's argv (with "{port}" where the port goes)
+    and the `alwaysMatch` capabilities."""
 
     def __init__(self):
         self.proc = None
         self.session = None
-        self.profile = None
+
+    def command_and_capabilities(self):
+        raise NotImplementedError
 
     def __enter__(self) -> Session:
-        gecko = shutil.which("geckodriver")
-        if not gecko:
-            raise RuntimeError("geckodriver not found on PATH (run scripts/setup.sh)")
-        binary = shutil.which("firefox-esr") or shutil.which("firefox")
-        if not binary:
-            raise RuntimeError("firefox-esr not found (run scripts/setup.sh)")
+        args, caps = self.command_and_capabilities()
         port = free_port()
-        self.proc = subprocess.Popen([gecko, "--port", str(port), "--host", "127.0.0.1"],
+        self.proc = subprocess.Popen([a.replace("{port}", str(port)) for a in args],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(port)
         base = f"http://127.0.0.1:{port}"
-        caps = {"capabilities": {"alwaysMatch": {
-            "browserName": "firefox",
-            "moz:firefoxOptions": {"binary": binary, "args": ["-headless"],
-                                   "prefs": {"network.proxy.type": 0,
-                                             "browser.shell.checkDefaultBrowser": False}},
-        }}}
-        req = urllib.request.Request(f"{base}/session", data=json.dumps(caps).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
+        body = json.dumps({"capabilities": {"alwaysMatch": caps}}).encode()
+        req = urllib.request.Request(f"{base}/session", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=120) as r:
             value = json.load(r)["value"]
         self.session = Session(base, value["sessionId"])
@@ -138,6 +133,31 @@ class Firefox:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         return False
+
+
+def firefox_binary() -> str:
+    binary = shutil.which("firefox-esr") or shutil.which("firefox")
+    if not binary:
+        raise RuntimeError("firefox-esr not found (run scripts/setup.sh)")
+    return binary
+
+
+class Firefox(Driver):
+    """geckodriver + headless Firefox."""
+
+    def __init__(self, prefs=None):
+        super().__init__()
+        self.prefs = {"network.proxy.type": 0, "browser.shell.checkDefaultBrowser": False,
+                      **(prefs or {})}
+
+    def command_and_capabilities(self):
+        gecko = shutil.which("geckodriver")
+        if not gecko:
+            raise RuntimeError("geckodriver not found on PATH (run scripts/setup.sh)")
+        caps = {"browserName": "firefox",
+                "moz:firefoxOptions": {"binary": firefox_binary(), "args": ["-headless"],
+                                       "prefs": self.prefs}}
+        return [gecko, "--port", "{port}", "--host", "127.0.0.1"], caps
 
 
 class Server:

@@ -6,6 +6,9 @@
 //! * [`Loss::SoftmaxCrossEntropy`] needs a softmax output: `logsumexp(z)·Σy − Σ y·z`
 //!   (targets may be one-hot or soft), gradient `softmax(z)·Σy − y`.
 //! * [`Loss::MeanSquaredError`] works with any non-softmax output.
+//! * [`Loss::SampledSoftmax`] needs a softmax output and class-index targets
+//!   (one column): training computes only the batch's true classes plus sampled
+//!   negatives (see [`super::sampled`]); evaluation uses the exact full softmax.
 //!
 //! Each example's loss is the mean over its outputs; a batch's loss is
 //! `Σ wᵢ·lᵢ / n` (per-example weights `wᵢ`, default 1), as in Keras.
@@ -17,6 +20,7 @@
 //! ```
 
 use super::activation::Activation;
+use super::sampled::class_index_loss_and_grad;
 use crate::error::{Error, Result};
 
 /// The training objective.
@@ -28,6 +32,13 @@ pub enum Loss {
     MeanSquaredError,
     /// Categorical cross-entropy; softmax output.
     SoftmaxCrossEntropy,
+    /// Categorical cross-entropy over a wide softmax output, trained on the
+    /// batch's true classes plus `negatives` classes drawn per batch by
+    /// `sampler` (logQ-corrected); targets are class indices (one column).
+    SampledSoftmax {
+        negatives: usize,
+        sampler: super::sampled::Sampler,
+    },
 }
 
 impl Loss {
@@ -35,7 +46,9 @@ impl Loss {
     pub fn check_output(self, output: Activation) -> Result<()> {
         let ok = match self {
             Loss::BinaryCrossEntropy => output == Activation::Sigmoid,
-            Loss::SoftmaxCrossEntropy => output == Activation::Softmax,
+            Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
+                output == Activation::Softmax
+            }
             Loss::MeanSquaredError => output != Activation::Softmax,
         };
         if ok {
@@ -43,7 +56,9 @@ impl Loss {
         } else {
             let need = match self {
                 Loss::BinaryCrossEntropy => "needs a sigmoid output layer",
-                Loss::SoftmaxCrossEntropy => "needs a softmax output layer",
+                Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
+                    "needs a softmax output layer"
+                }
                 Loss::MeanSquaredError => "cannot be used with a softmax output layer",
             };
             Err(Error::invalid(
@@ -51,6 +66,15 @@ impl Loss {
                 format!("{self:?} with {} output", output.name()),
                 need,
             ))
+        }
+    }
+
+    /// Columns of `y` this loss expects for an output layer `output_width` wide:
+    /// the width itself, or 1 (a class index) for sampled softmax.
+    pub fn target_columns(self, output_width: usize) -> usize {
+        match self {
+            Loss::SampledSoftmax { .. } => 1,
+            _ => output_width,
         }
     }
 }
@@ -73,6 +97,10 @@ pub(crate) fn loss_and_grad(
 ) -> f64 {
     if width == 0 {
         return 0.0;
+    }
+    if let Loss::SampledSoftmax { .. } = loss {
+        // Evaluation is exact; `targets` holds one class index per row.
+        return class_index_loss_and_grad(logits, targets, weights, width, scale, grad);
     }
     let per_output = 1.0 / width as f32;
     let mut total = 0.0f64;
@@ -115,7 +143,7 @@ pub(crate) fn loss_and_grad(
                     output_activation.backprop_in_place(a, g);
                 }
             }
-            Loss::SoftmaxCrossEntropy => {
+            Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
                 let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
                 let sum_exp: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
                 let lse = max as f64 + sum_exp.ln();

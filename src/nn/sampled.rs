@@ -172,8 +172,10 @@ pub(crate) struct SampledOutput {
     /// The candidate classes of the batch: true classes first, then drawn ones.
     pub(crate) classes: Vec<u32>,
     /// Correction added to a candidate's logit when it is a row's negative:
-    /// `ln(count) − ln(S·Q)`, or −∞ when it was never drawn.
+    /// `ln(count) − ln(expected count)`, or −∞ when it is no row's negative.
     negative_shift: Vec<f32>,
+    /// Share of each class among the training labels (in-batch negatives' proposal).
+    label_share: Vec<f64>,
     /// Per row: the candidate index of its class.
     labels: Vec<u32>,
     /// Gathered parameters of the candidate columns: k×U weights, then U biases.
@@ -190,10 +192,46 @@ pub(crate) struct SampledOutput {
 }
 
 impl SampledOutput {
-    pub(crate) fn new(classes: usize, negatives: usize, proposal: Proposal) -> Self {
+    /// The working set of a training run: the proposal (uniform, the given
+    /// `frequencies`, or the training labels' counts plus one) and the labels'
+    /// class shares.
+    pub(crate) fn for_training(
+        classes: usize,
+        negatives: usize,
+        sampler: Sampler,
+        frequencies: Option<&[f32]>,
+        labels: impl Iterator<Item = f32>,
+    ) -> Result<Self> {
+        let mut counts = vec![0.0f64; classes];
+        let mut total = 0usize;
+        for y in labels {
+            if let Some(c) = counts.get_mut(y as usize) {
+                *c += 1.0;
+                total += 1;
+            }
+        }
+        let proposal = match (sampler, frequencies) {
+            (Sampler::Uniform, _) => Proposal::uniform(classes),
+            (Sampler::Frequency, Some(f)) => Proposal::from_weights(f, "class_frequencies")?,
+            (Sampler::Frequency, None) => {
+                let smoothed: Vec<f32> = counts.iter().map(|&c| (c + 1.0) as f32).collect();
+                Proposal::from_weights(&smoothed, "class counts")?
+            }
+        };
+        let share = counts.iter().map(|c| c / total.max(1) as f64).collect();
+        Ok(Self::new(classes, negatives, proposal, share))
+    }
+
+    pub(crate) fn new(
+        classes: usize,
+        negatives: usize,
+        proposal: Proposal,
+        label_share: Vec<f64>,
+    ) -> Self {
         SampledOutput {
             negatives,
             proposal,
+            label_share,
             slot: vec![EMPTY; classes],
             classes: Vec::new(),
             negative_shift: Vec::new(),
@@ -242,11 +280,15 @@ impl SampledOutput {
         self.classes.clear();
         self.negative_shift.clear();
         self.labels.clear();
+        // Count in-batch labels and draws per candidate in `negative_shift`,
+        // then turn counts into shifts.
         for &y in labels {
             let slot = self.add_candidate(y as usize)?;
             self.labels.push(slot);
+            if let Some(c) = self.negative_shift.get_mut(slot as usize) {
+                *c += 1.0;
+            }
         }
-        // Count draws per candidate in `negative_shift`, then turn counts into shifts.
         let count = |me: &mut Self, class: usize| -> Result<()> {
             let slot = me.add_candidate(class)? as usize;
             if let Some(c) = me.negative_shift.get_mut(slot) {
@@ -269,10 +311,15 @@ impl SampledOutput {
                 list.len()
             }
         };
-        let ln_s = (draws.max(1) as f64).ln();
+        // A row's negatives: the other B−1 rows' classes (drawn from the
+        // label distribution) and the S draws from Q.
+        let others = labels.len().saturating_sub(1) as f64;
         for (shift, &class) in self.negative_shift.iter_mut().zip(&self.classes) {
-            *shift = if *shift > 0.0 {
-                ((*shift as f64).ln() - ln_s - self.proposal.log_q(class as usize)) as f32
+            let class = class as usize;
+            let share = self.label_share.get(class).copied().unwrap_or(0.0);
+            let expected = others * share + draws as f64 * self.proposal.log_q(class).exp();
+            *shift = if *shift > 0.0 && expected > 0.0 {
+                ((*shift as f64).ln() - expected.ln()) as f32
             } else {
                 f32::NEG_INFINITY
             };
@@ -302,7 +349,11 @@ impl SampledOutput {
         if w.len() < k * n || b.len() < n || src.len() < k * u + u {
             return;
         }
-        for (row, values) in w.chunks_exact_mut(n.max(1)).zip(src.chunks_exact(u.max(1))).take(k) {
+        for (row, values) in w
+            .chunks_exact_mut(n.max(1))
+            .zip(src.chunks_exact(u.max(1)))
+            .take(k)
+        {
             for (&c, &v) in self.classes.iter().zip(values) {
                 row[c as usize] = v;
             }
@@ -403,7 +454,14 @@ impl SampledOutput {
 
     /// Adds the l1/l2 penalties and the pull toward `start` of the candidate
     /// weights (biases: pull only) to `grad`; returns their value.
-    pub(crate) fn regularize(&mut self, k: usize, l1: f32, l2: f32, pull: f32, start: Option<&Dense>) -> f64 {
+    pub(crate) fn regularize(
+        &mut self,
+        k: usize,
+        l1: f32,
+        l2: f32,
+        pull: f32,
+        start: Option<&Dense>,
+    ) -> f64 {
         let u = self.classes.len();
         let mut value = 0.0f64;
         let (w, b) = self.params.split_at(k * u);
@@ -419,7 +477,10 @@ impl SampledOutput {
             let (w0, b0) = (start.w_slice(), start.b_slice());
             for p in 0..k {
                 for (j, &c) in self.classes.iter().enumerate() {
-                    let (i, s) = (p * u + j, w0.get(p * n + c as usize).copied().unwrap_or(0.0));
+                    let (i, s) = (
+                        p * u + j,
+                        w0.get(p * n + c as usize).copied().unwrap_or(0.0),
+                    );
                     let d = w[i] - s;
                     gw[i] += pull * d;
                     value += 0.5 * pull as f64 * (d * d) as f64;
@@ -446,11 +507,24 @@ impl SampledOutput {
     ) {
         let (k, n) = (layer.inputs(), layer.outputs());
         let [first_w, first_b, second_w, second_b] = moments;
-        let (mut first, mut second) = (std::mem::take(&mut self.first), std::mem::take(&mut self.second));
+        let (mut first, mut second) = (
+            std::mem::take(&mut self.first),
+            std::mem::take(&mut self.second),
+        );
         self.gather_columns(&mut first, first_w, first_b, k, n);
         self.gather_columns(&mut second, second_w, second_b, k, n);
-        update(optimizer, scalars, &mut self.params, &self.grad, &mut first, &mut second);
-        if let (Some(w), Some(b)) = (layer.w.as_slice_memory_order_mut(), layer.b.as_slice_memory_order_mut()) {
+        update(
+            optimizer,
+            scalars,
+            &mut self.params,
+            &self.grad,
+            &mut first,
+            &mut second,
+        );
+        if let (Some(w), Some(b)) = (
+            layer.w.as_slice_memory_order_mut(),
+            layer.b.as_slice_memory_order_mut(),
+        ) {
             self.scatter_columns(&self.params, w, b, k, n);
         }
         self.scatter_columns(&first, first_w, first_b, k, n);
@@ -491,7 +565,11 @@ pub(crate) fn candidate_loss_and_grad(
         return 0.0;
     }
     let mut total = 0.0f64;
-    for (i, (row, g)) in logits.chunks_exact_mut(u).zip(grad.chunks_exact_mut(u)).enumerate() {
+    for (i, (row, g)) in logits
+        .chunks_exact_mut(u)
+        .zip(grad.chunks_exact_mut(u))
+        .enumerate()
+    {
         let t = labels.get(i).map_or(0, |&t| t as usize);
         let w = weights.get(i).copied().unwrap_or(1.0);
         let true_logit = row.get(t).copied().unwrap_or(0.0);
@@ -544,7 +622,10 @@ pub(crate) fn class_index_loss_and_grad(
         let sum: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
         let lse = max as f64 + sum.ln();
         total += w as f64 * (lse - z[t] as f64);
-        if let Some(g) = grad.as_deref_mut().and_then(|g| g.get_mut(i * width..(i + 1) * width)) {
+        if let Some(g) = grad
+            .as_deref_mut()
+            .and_then(|g| g.get_mut(i * width..(i + 1) * width))
+        {
             let s = w * scale;
             for (gk, &zk) in g.iter_mut().zip(z) {
                 *gk = (((zk as f64 - lse).exp()) as f32) * s;
@@ -556,7 +637,11 @@ pub(crate) fn class_index_loss_and_grad(
 }
 
 /// Checks class-index targets: one column of integers in [0, classes).
-pub(crate) fn check_class_labels(y: &ndarray::Array2<f32>, classes: usize, name: &str) -> Result<()> {
+pub(crate) fn check_class_labels(
+    y: &ndarray::Array2<f32>,
+    classes: usize,
+    name: &str,
+) -> Result<()> {
     if y.ncols() != 1 {
         return Err(Error::shape(
             format!("{name} columns (sampled softmax takes one class index per row)"),
@@ -578,7 +663,12 @@ pub(crate) fn check_class_labels(y: &ndarray::Array2<f32>, classes: usize, name:
 }
 
 /// A metric of full-softmax `outputs` (rows×width) against class indices.
-pub(crate) fn class_index_metric(metric: Metric, outputs: &[f32], width: usize, labels: &[f32]) -> Result<f32> {
+pub(crate) fn class_index_metric(
+    metric: Metric,
+    outputs: &[f32],
+    width: usize,
+    labels: &[f32],
+) -> Result<f32> {
     let rows = outputs.chunks_exact(width.max(1)).zip(labels);
     let n = labels.len().max(1) as f64;
     match metric {
@@ -599,29 +689,6 @@ pub(crate) fn class_index_metric(metric: Metric, outputs: &[f32], width: usize, 
             format!("{other:?}"),
             "sampled softmax (class-index targets) supports Accuracy and LogLoss",
         )),
-    }
-}
-
-/// The proposal for a training run: uniform, the given frequencies, or the
-/// training labels' counts plus one.
-pub(crate) fn proposal(
-    sampler: Sampler,
-    classes: usize,
-    frequencies: Option<&[f32]>,
-    labels: impl Iterator<Item = f32>,
-) -> Result<Proposal> {
-    match (sampler, frequencies) {
-        (Sampler::Uniform, _) => Ok(Proposal::uniform(classes)),
-        (Sampler::Frequency, Some(f)) => Proposal::from_weights(f, "class_frequencies"),
-        (Sampler::Frequency, None) => {
-            let mut counts = vec![1.0f32; classes];
-            for y in labels {
-                if let Some(c) = counts.get_mut(y as usize) {
-                    *c += 1.0;
-                }
-            }
-            Proposal::from_weights(&counts, "class counts")
-        }
     }
 }
 
@@ -650,7 +717,9 @@ mod tests {
             assert!((got - want).abs() < 0.005, "class {c}: {got} vs {want}");
             assert!((p.log_q(c) - (want as f64).ln()).abs() < 1e-6);
         }
-        let e = Proposal::from_weights(&[1.0, 0.0], "class_frequencies").unwrap_err().to_string();
+        let e = Proposal::from_weights(&[1.0, 0.0], "class_frequencies")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("class_frequencies[1]"), "{e}");
     }
 
@@ -673,8 +742,13 @@ mod tests {
             zp[k] += eps;
             zm[k] -= eps;
             let mut scratch = vec![0.0; 10];
-            let numeric = 0.5 * (eval(&zp, &mut scratch) - eval(&zm, &mut scratch)) / (2.0 * eps as f64);
-            assert!((g[k] as f64 - numeric).abs() < 1e-3, "z[{k}]: {} vs {numeric}", g[k]);
+            let numeric =
+                0.5 * (eval(&zp, &mut scratch) - eval(&zm, &mut scratch)) / (2.0 * eps as f64);
+            assert!(
+                (g[k] as f64 - numeric).abs() < 1e-3,
+                "z[{k}]: {} vs {numeric}",
+                g[k]
+            );
         }
         assert_eq!(g[4], 0.0, "a masked candidate gets no gradient");
     }
@@ -687,21 +761,34 @@ mod tests {
         let t = 7;
         let full = full_loss(&z, t);
         let freq: Vec<f32> = (0..classes).map(|c| 1.0 / (1.0 + c as f32)).collect();
-        for proposal in [Proposal::uniform(classes), Proposal::from_weights(&freq, "f").unwrap()] {
+        for proposal in [
+            Proposal::uniform(classes),
+            Proposal::from_weights(&freq, "f").unwrap(),
+        ] {
             let mut errors = Vec::new();
             for negatives in [20, 200, 20_000] {
-                let mut out = SampledOutput::new(classes, negatives, proposal.clone());
+                let mut out = SampledOutput::new(classes, negatives, proposal.clone(), Vec::new());
                 let mut mean = 0.0f64;
                 let trials = 40;
                 for _ in 0..trials {
                     out.choose(&[t as f32], Negatives::Draw(&mut rng)).unwrap();
                     let mut cand: Vec<f32> = out.classes.iter().map(|&c| z[c as usize]).collect();
                     let mut g = vec![0.0; cand.len()];
-                    mean += candidate_loss_and_grad(&mut cand, &out.labels, &out.negative_shift, &[], 1.0, &mut g);
+                    mean += candidate_loss_and_grad(
+                        &mut cand,
+                        &out.labels,
+                        &out.negative_shift,
+                        &[],
+                        1.0,
+                        &mut g,
+                    );
                 }
                 errors.push((mean / trials as f64 - full).abs());
             }
-            assert!(errors[2] < 0.01 * full.abs().max(1.0), "{errors:?} (full {full})");
+            assert!(
+                errors[2] < 0.01 * full.abs().max(1.0),
+                "{errors:?} (full {full})"
+            );
             assert!(errors[2] < errors[0], "{errors:?}");
         }
     }

@@ -42,7 +42,7 @@ use super::metrics::Metric;
 use super::mlp::Mlp;
 use super::optim::{update, Optimizer, OptimizerState, StepScalars};
 use super::sampled::{
-    check_class_labels, class_index_metric, proposal, Negatives, Proposal, SampledOutput, Sampler,
+    check_class_labels, class_index_metric, Negatives, Proposal, SampledOutput, Sampler,
     MAX_NEGATIVES,
 };
 use super::schedule::{warmup_factor, ReduceOnPlateau, Schedule};
@@ -889,7 +889,10 @@ fn metric_value(
     let ys = data.y().as_slice().unwrap_or(&[]);
     if softmax && width == 1 && !rows.is_empty() && outputs.len() > rows.len() {
         // Sampled softmax: one class index per row, full-softmax outputs.
-        let labels: Vec<f32> = rows.iter().map(|&r| ys.get(r).copied().unwrap_or(0.0)).collect();
+        let labels: Vec<f32> = rows
+            .iter()
+            .map(|&r| ys.get(r).copied().unwrap_or(0.0))
+            .collect();
         return class_index_metric(metric, outputs, outputs.len() / rows.len(), &labels);
     }
     let targets: Vec<f32> = rows
@@ -1059,8 +1062,11 @@ impl Mlp {
                 let labels = train_rows
                     .iter()
                     .map(|&r| data.y().get((r, 0)).copied().unwrap_or(0.0));
-                let q = proposal(sampler, self.output_dim(), cfg.class_frequencies.as_deref(), labels)?;
-                Some((SampledOutput::new(self.output_dim(), negatives, q), rng.fork()))
+                let frequencies = cfg.class_frequencies.as_deref();
+                let classes = self.output_dim();
+                let sm =
+                    SampledOutput::for_training(classes, negatives, sampler, frequencies, labels)?;
+                Some((sm, rng.fork()))
             }
             _ => None,
         };
@@ -1085,7 +1091,15 @@ impl Mlp {
                 };
                 let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut() {
                     let negatives = Negatives::Draw(negatives_rng);
-                    buf.sampled_pass(&self.layers, sm, n, cfg.dropout, dropout_rng, negatives, lowest)?
+                    buf.sampled_pass(
+                        &self.layers,
+                        sm,
+                        n,
+                        cfg.dropout,
+                        dropout_rng,
+                        negatives,
+                        lowest,
+                    )?
                 } else {
                     buf.forward(&self.layers, n, cfg.dropout, dropout_rng, true);
                     buf.loss_and_delta(&self.layers, cfg.loss, n, true)
@@ -1365,8 +1379,9 @@ pub fn sampled_objective_and_gradient(
     buf.load(data, &rows, &weights);
     let classes = mlp.output_dim();
     let labels = data.y().iter().copied();
-    let q = proposal(sampler, classes, cfg.class_frequencies.as_deref(), labels)?;
-    let mut sm = SampledOutput::new(classes, negatives.len(), q);
+    let frequencies = cfg.class_frequencies.as_deref();
+    let mut sm =
+        SampledOutput::for_training(classes, negatives.len(), sampler, frequencies, labels)?;
     let fixed = Negatives::Fixed(negatives);
     let loss = buf.sampled_pass(&mlp.layers, &mut sm, rows.len(), 0.0, None, fixed, 0)?;
     let last = mlp.layers.len().saturating_sub(1);

@@ -524,3 +524,63 @@ fn one_step_touches_only_the_candidate_columns() {
         "hidden layer learns"
     );
 }
+
+/// Benchmark (prints, asserts nothing about speed): seconds per epoch of full
+/// vs sampled softmax on a 20,000-class output. Run natively with
+/// `cargo test --release --test nn_sampled -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_epoch_time_full_vs_sampled_on_20000_classes() {
+    let (classes, rows, dim) = (20_000, 4096, 64);
+    let mut rng = Rng::new(1);
+    let x = Array2::from_shape_simple_fn((rows, dim), || rng.normal());
+    let labels: Vec<usize> = (0..rows).map(|_| rng.below(classes)).collect();
+    let y = Array2::from_shape_fn((rows, 1), |(i, _)| labels[i] as f32);
+    let one_hot = Array2::from_shape_fn((rows, classes), |(i, c)| f32::from(labels[i] == c));
+    let indexed = Dataset::new(x.clone(), y).unwrap();
+    let dense = Dataset::new(x, one_hot).unwrap();
+    let net = || {
+        MlpParams::new(dim)
+            .layer(64, Activation::Relu)
+            .layer(classes, Activation::Softmax)
+            .seed(1)
+            .init()
+            .unwrap()
+    };
+    let epochs = 2;
+    let cfg = |loss| TrainConfig {
+        loss,
+        optimizer: Optimizer::adam(1e-3),
+        batch_size: 64,
+        epochs,
+        validation: Validation::None,
+        seed: Some(1),
+        ..TrainConfig::default()
+    };
+    let time = |data: &Dataset, loss: Loss| {
+        let mut mlp = net();
+        let t = std::time::Instant::now();
+        let h = mlp
+            .fit(data, &cfg(loss), &mut |_| Control::Continue)
+            .unwrap();
+        let per_epoch = t.elapsed().as_secs_f64() / epochs as f64;
+        (per_epoch, h.output_columns as f64 / h.steps as f64)
+    };
+    let (full, full_cols) = time(&dense, Loss::SoftmaxCrossEntropy);
+    println!(
+        "{classes} classes, {rows} rows, {dim}→64 ReLU→{classes}, batch 64, Adam: \
+         full softmax {:.1} ms/epoch ({full_cols:.0} columns/step)",
+        full * 1e3
+    );
+    for negatives in [64, 256, 1024] {
+        for sampler in [Sampler::Uniform, Sampler::Frequency] {
+            let (t, cols) = time(&indexed, sampled(negatives, sampler));
+            println!(
+                "sampled softmax, {negatives} negatives, {sampler:?}: {:.1} ms/epoch \
+                 ({cols:.0} columns/step), {:.1}× faster",
+                t * 1e3,
+                full / t
+            );
+        }
+    }
+}

@@ -20,7 +20,6 @@
 //! ```
 
 use super::activation::Activation;
-use super::sampled::class_index_loss_and_grad;
 use crate::error::{Error, Result};
 
 /// The training objective.
@@ -144,9 +143,7 @@ pub(crate) fn loss_and_grad(
                 }
             }
             Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
-                let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let sum_exp: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
-                let lse = max as f64 + sum_exp.ln();
+                let lse = log_sum_exp(z);
                 let y_sum: f32 = y.iter().sum();
                 let yz: f64 = y.iter().zip(z).map(|(&yk, &zk)| (yk * zk) as f64).sum();
                 example = lse * y_sum as f64 - yz;
@@ -159,6 +156,46 @@ pub(crate) fn loss_and_grad(
             }
         }
         total += w as f64 * example;
+    }
+    total
+}
+
+/// ln Σ e^z, max-shifted so that it never overflows.
+fn log_sum_exp(z: &[f32]) -> f64 {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
+    max as f64 + sum.ln()
+}
+
+/// The exact full-softmax cross-entropy with class-index targets (one per
+/// row, `logits` rows×width): Σ wᵢ·(logsumexp(zᵢ) − zᵢ[yᵢ]), and its gradient.
+pub(crate) fn class_index_loss_and_grad(
+    logits: &[f32],
+    labels: &[f32],
+    weights: &[f32],
+    width: usize,
+    scale: f32,
+    mut grad: Option<&mut [f32]>,
+) -> f64 {
+    if width == 0 {
+        return 0.0;
+    }
+    let mut total = 0.0f64;
+    for (i, z) in logits.chunks_exact(width).enumerate() {
+        let t = labels.get(i).map_or(0, |&y| y as usize).min(width - 1);
+        let w = weights.get(i).copied().unwrap_or(1.0);
+        let lse = log_sum_exp(z);
+        total += w as f64 * (lse - z[t] as f64);
+        if let Some(g) = grad
+            .as_deref_mut()
+            .and_then(|g| g.get_mut(i * width..(i + 1) * width))
+        {
+            let s = w * scale;
+            for (gk, &zk) in g.iter_mut().zip(z) {
+                *gk = (((zk as f64 - lse).exp()) as f32) * s;
+            }
+            g[t] -= s;
+        }
     }
     total
 }

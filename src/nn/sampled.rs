@@ -601,41 +601,6 @@ pub(crate) fn candidate_loss_and_grad(
     total
 }
 
-/// The exact full-softmax cross-entropy with class-index targets (one per
-/// row, `logits` rows×width): Σ wᵢ·(logsumexp(zᵢ) − zᵢ[yᵢ]), and its gradient.
-pub(crate) fn class_index_loss_and_grad(
-    logits: &[f32],
-    labels: &[f32],
-    weights: &[f32],
-    width: usize,
-    scale: f32,
-    mut grad: Option<&mut [f32]>,
-) -> f64 {
-    if width == 0 {
-        return 0.0;
-    }
-    let mut total = 0.0f64;
-    for (i, z) in logits.chunks_exact(width).enumerate() {
-        let t = labels.get(i).map_or(0, |&y| y as usize).min(width - 1);
-        let w = weights.get(i).copied().unwrap_or(1.0);
-        let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let sum: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
-        let lse = max as f64 + sum.ln();
-        total += w as f64 * (lse - z[t] as f64);
-        if let Some(g) = grad
-            .as_deref_mut()
-            .and_then(|g| g.get_mut(i * width..(i + 1) * width))
-        {
-            let s = w * scale;
-            for (gk, &zk) in g.iter_mut().zip(z) {
-                *gk = (((zk as f64 - lse).exp()) as f32) * s;
-            }
-            g[t] -= s;
-        }
-    }
-    total
-}
-
 /// Checks class-index targets: one column of integers in [0, classes).
 pub(crate) fn check_class_labels(
     y: &ndarray::Array2<f32>,
@@ -695,6 +660,8 @@ pub(crate) fn class_index_metric(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::nn::loss::class_index_loss_and_grad;
 
     fn full_loss(z: &[f32], t: usize) -> f64 {
         class_index_loss_and_grad(z, &[t as f32], &[], z.len(), 1.0, None)

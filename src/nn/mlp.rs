@@ -22,7 +22,7 @@
 
 use super::activation::Activation;
 use super::dense::Dense;
-use super::kernels::{gemm, pack_b, Epilogue, NR};
+use super::kernels::{gemm, pack_b, Epilogue, Rhs, Scratch, NR};
 use super::optim::OptimizerState;
 use crate::error::{Error, Result};
 use crate::rng::{random_seed, Rng};
@@ -339,7 +339,7 @@ pub(crate) fn forward_rows(
     ping: &mut [f32],
     pong: &mut [f32],
     out: &mut [f32],
-    scratch: &mut Vec<f32>,
+    scratch: &mut Scratch,
 ) {
     let last = layers.len().saturating_sub(1);
     let mut src_is_ping = false;
@@ -365,7 +365,7 @@ pub(crate) fn forward_rows(
             k,
             &src[..rows * k],
             false,
-            panel,
+            Rhs::Packed(panel),
             dst,
             epilogue,
             scratch,
@@ -383,7 +383,7 @@ pub struct Workspace {
     ping: Vec<f32>,
     pong: Vec<f32>,
     input: Vec<f32>,
-    scratch: Vec<f32>,
+    scratch: Scratch,
 }
 
 impl Workspace {

@@ -21,6 +21,7 @@
 //! ```
 
 use super::activation::Activation;
+use super::data::first_non_finite;
 use super::dense::Dense;
 use super::kernels::{gemm, pack_b, Epilogue, Rhs, Scratch, NR};
 use super::optim::OptimizerState;
@@ -297,7 +298,7 @@ impl Mlp {
                     &ws.input[..rows * d]
                 }
             };
-            if let Some(pos) = input.iter().position(|v| !v.is_finite()) {
+            if let Some(pos) = first_non_finite(input) {
                 return Err(Error::invalid(
                     format!("x[{}][{}]", start + pos / d, pos % d),
                     input[pos],
@@ -315,7 +316,7 @@ impl Mlp {
                 dst,
                 &mut ws.scratch,
             );
-            if let Some(pos) = dst.iter().position(|v| !v.is_finite()) {
+            if let Some(pos) = first_non_finite(dst) {
                 return Err(Error::Training(format!(
                     "the model produced a non-finite score ({}) for row {}: inputs too large for these weights",
                     dst[pos],

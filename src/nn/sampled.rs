@@ -56,7 +56,7 @@
 //! ```
 
 use super::dense::Dense;
-use super::kernels::{column_sums, gemm, pack_b, pack_b_transposed, Epilogue, NR};
+use super::kernels::{column_sums, gemm, pack_b_transposed, Epilogue, Rhs, Scratch, NR};
 use super::metrics::Metric;
 use super::optim::{update, Optimizer, StepScalars};
 use crate::error::{Error, Result};
@@ -184,9 +184,8 @@ pub(crate) struct SampledOutput {
     pub(crate) grad: Vec<f32>,
     first: Vec<f32>,
     second: Vec<f32>,
-    packed: Vec<[f32; NR]>,
+    /// The candidate weights transposed and packed, for ∂L/∂input.
     packed_t: Vec<[f32; NR]>,
-    packed_delta: Vec<[f32; NR]>,
     logits: Vec<f32>,
     delta: Vec<f32>,
 }
@@ -240,9 +239,7 @@ impl SampledOutput {
             grad: Vec::new(),
             first: Vec::new(),
             second: Vec::new(),
-            packed: Vec::new(),
             packed_t: Vec::new(),
-            packed_delta: Vec::new(),
             logits: Vec::new(),
             delta: Vec::new(),
         }
@@ -370,9 +367,7 @@ impl SampledOutput {
         let mut params = std::mem::take(&mut self.params);
         self.gather_columns(&mut params, layer.w_slice(), layer.b_slice(), k, n);
         self.params = params;
-        let w = &self.params[..k * u];
-        pack_b(w, k, u, &mut self.packed);
-        pack_b_transposed(w, k, u, &mut self.packed_t);
+        pack_b_transposed(&self.params[..k * u], k, u, &mut self.packed_t);
     }
 
     /// Candidate logits for `rows` rows of `input` (rows×k), the sampled loss
@@ -384,7 +379,7 @@ impl SampledOutput {
         k: usize,
         weights: &[f32],
         scale: f32,
-        scratch: &mut Vec<f32>,
+        scratch: &mut Scratch,
     ) -> f64 {
         let u = self.classes.len();
         self.logits.resize(rows * u, 0.0);
@@ -395,7 +390,7 @@ impl SampledOutput {
             k,
             input,
             false,
-            &self.packed,
+            Rhs::RowMajor(&self.params[..k * u]),
             &mut self.logits,
             Epilogue::Bias(&self.params[k * u..]),
             scratch,
@@ -418,19 +413,18 @@ impl SampledOutput {
         rows: usize,
         k: usize,
         below: Option<(&mut [f32], Option<&[f32]>)>,
-        scratch: &mut Vec<f32>,
+        scratch: &mut Scratch,
     ) {
         let u = self.classes.len();
         self.grad.resize(k * u + u, 0.0);
         let (gw, gb) = self.grad.split_at_mut(k * u);
-        pack_b(&self.delta, rows, u, &mut self.packed_delta);
         gemm(
             k,
             u,
             rows,
             input,
             true,
-            &self.packed_delta,
+            Rhs::RowMajor(&self.delta),
             gw,
             Epilogue::None,
             scratch,
@@ -444,7 +438,7 @@ impl SampledOutput {
                 u,
                 &self.delta,
                 false,
-                &self.packed_t,
+                Rhs::Packed(&self.packed_t),
                 below,
                 epilogue,
                 scratch,

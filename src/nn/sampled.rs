@@ -11,14 +11,19 @@
 //!
 //! For an example of class t with logits z, the full loss is
 //! `ln(e^z_t + Σ_{j≠t} e^z_j) − z_t`. The sampled loss replaces the sum over the
-//! other classes by its importance-sampling estimate from the S draws:
-//! `Σ_draws [s≠t] e^z_s / (S·Q(s))` — in logit terms, each distinct drawn
-//! class j gets the corrected logit `z_j − ln(S·Q(j)) + ln(count_j)` (the logQ
-//! correction), and draws equal to the true class ("accidental hits") are
-//! dropped. The estimate of the partition function is unbiased, so the sampled
-//! loss and its gradient converge to the full ones as S grows (consistent;
-//! tested). Unlike TensorFlow's `sampled_softmax_loss`, the true class's logit
-//! is left uncorrected, so the sampled loss estimates the full loss itself.
+//! other classes by an importance-sampling estimate from the example's
+//! negatives: the S draws from Q, and the classes of the batch's B − 1 other
+//! rows (whose columns are computed anyway; they are draws from the training
+//! labels' class shares P). A class j that occurs `count_j` times among them
+//! contributes `count_j · e^z_j / E_j`, with `E_j = S·Q(j) + (B−1)·P(j)` its
+//! expected count — in logit terms `z_j + ln(count_j) − ln(E_j)` (the logQ
+//! correction). Occurrences of the example's own class ("accidental hits")
+//! are dropped. The estimate of the partition function is unbiased (for
+//! shuffled batches), so the sampled loss and its gradient converge to the full
+//! ones as S grows (consistent; tested). Unlike TensorFlow's
+//! `sampled_softmax_loss`, the true class's logit is left uncorrected, so the
+//! sampled loss estimates the full loss itself. The per-epoch training `loss`
+//! of the history is this (slightly low) estimate; `val_loss` is exact.
 //!
 //! Targets are **class indices**: `y` has one column holding the class
 //! (0 ≤ y < classes, an integer), never a one-hot row 50,000 wide. Validation

@@ -183,6 +183,10 @@ pub(crate) struct SampledOutput {
     label_share: Vec<f64>,
     /// Per row: the candidate index of its class.
     labels: Vec<u32>,
+    /// Reused while sorting the candidates by class.
+    order: Vec<u32>,
+    sorted_classes: Vec<u32>,
+    sorted_shift: Vec<f32>,
     /// Gathered parameters of the candidate columns: k×U weights, then U biases.
     params: Vec<f32>,
     /// Their gradient, same layout.
@@ -240,6 +244,9 @@ impl SampledOutput {
             classes: Vec::new(),
             negative_shift: Vec::new(),
             labels: Vec::new(),
+            order: Vec::new(),
+            sorted_classes: Vec::new(),
+            sorted_shift: Vec::new(),
             params: Vec::new(),
             grad: Vec::new(),
             first: Vec::new(),
@@ -313,6 +320,7 @@ impl SampledOutput {
                 list.len()
             }
         };
+        self.sort_by_class();
         // A row's negatives: the other B−1 rows' classes (drawn from the
         // label distribution) and the S draws from Q.
         let others = labels.len().saturating_sub(1) as f64;
@@ -327,6 +335,41 @@ impl SampledOutput {
             };
         }
         Ok(())
+    }
+
+    /// Puts the candidates in class order, so that gathering and scattering
+    /// columns walks each row of the weight matrix forward (cache-friendly).
+    fn sort_by_class(&mut self) {
+        self.order.clear();
+        self.order.extend(0..self.classes.len() as u32);
+        let classes = &self.classes;
+        self.order
+            .sort_unstable_by_key(|&i| classes.get(i as usize).copied().unwrap_or(0));
+        self.sorted_classes.clear();
+        self.sorted_shift.clear();
+        for (new, &old) in self.order.iter().enumerate() {
+            let (Some(&class), Some(&shift)) = (
+                self.classes.get(old as usize),
+                self.negative_shift.get(old as usize),
+            ) else {
+                continue;
+            };
+            self.sorted_classes.push(class);
+            self.sorted_shift.push(shift);
+            if let Some(s) = self.slot.get_mut(class as usize) {
+                *s = new as u32;
+            }
+        }
+        std::mem::swap(&mut self.classes, &mut self.sorted_classes);
+        std::mem::swap(&mut self.negative_shift, &mut self.sorted_shift);
+        for label in &mut self.labels {
+            let class = self
+                .sorted_classes
+                .get(*label as usize)
+                .copied()
+                .unwrap_or(0);
+            *label = self.slot.get(class as usize).copied().unwrap_or(0);
+        }
     }
 
     /// Copies the candidate columns (k×U weights, then U biases) of

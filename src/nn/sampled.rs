@@ -699,6 +699,63 @@ pub(crate) fn class_index_metric(
     }
 }
 
+/// The full-softmax probabilities of the true class for the 8 held-out rows of
+/// [`seeded_run`], as computed natively (x86_64) — pinned so that the browser
+/// build can check that sampled-softmax training is the same there (within 1e-5).
+pub const SEEDED_RUN_EXPECTED: [f32; 8] = [
+    0.167_105_93,
+    0.185_652_43,
+    0.993_646_6,
+    0.915_809_5,
+    0.963_903,
+    0.279_178_2,
+    0.667_770_6,
+    0.710_558_1,
+];
+
+/// Trains 6 → 16 ReLU → 40 softmax with sampled softmax (8 negatives, class
+/// frequency sampler, Adam) on 160 seeded rows, 6 epochs of batch 16, and
+/// returns the probability of the true class of 8 held-out rows.
+pub fn seeded_run() -> Result<Vec<f32>> {
+    use super::{Activation, Control, Dataset, Loss, MlpParams, TrainConfig, Validation};
+    let (classes, rows, dim) = (40usize, 168usize, 6usize);
+    let mut rng = Rng::new(2026);
+    let protos: Vec<f32> = (0..classes * dim).map(|_| rng.normal()).collect();
+    let labels: Vec<usize> = (0..rows).map(|i| (i * i + 3 * i) % classes).collect();
+    let x = ndarray::Array2::from_shape_fn((rows, dim), |(i, j)| {
+        protos[labels[i] * dim + j] + 0.3 * rng.normal()
+    });
+    let y = ndarray::Array2::from_shape_fn((rows, 1), |(i, _)| labels[i] as f32);
+    let train = Dataset::new(
+        x.slice(ndarray::s![..160, ..]).to_owned(),
+        y.slice(ndarray::s![..160, ..]).to_owned(),
+    )?;
+    let mut mlp = MlpParams::new(dim)
+        .layer(16, Activation::Relu)
+        .layer(classes, Activation::Softmax)
+        .seed(5)
+        .init()?;
+    let cfg = TrainConfig {
+        loss: Loss::SampledSoftmax {
+            negatives: 8,
+            sampler: Sampler::Frequency,
+        },
+        optimizer: Optimizer::adam(0.02),
+        batch_size: 16,
+        epochs: 6,
+        seed: Some(9),
+        validation: Validation::None,
+        ..TrainConfig::default()
+    };
+    mlp.fit(&train, &cfg, &mut |_| Control::Continue)?;
+    let p = mlp.predict(x.slice(ndarray::s![160.., ..]))?;
+    Ok(p.rows()
+        .into_iter()
+        .zip(&labels[160..])
+        .map(|(row, &t)| row.get(t).copied().unwrap_or(0.0))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -707,6 +764,16 @@ mod tests {
 
     fn full_loss(z: &[f32], t: usize) -> f64 {
         class_index_loss_and_grad(z, &[t as f32], &[], z.len(), 1.0, None)
+    }
+
+    #[test]
+    fn seeded_run_matches_the_pinned_probabilities() {
+        let got = seeded_run().unwrap();
+        assert_eq!(got.len(), SEEDED_RUN_EXPECTED.len());
+        for (g, e) in got.iter().zip(SEEDED_RUN_EXPECTED.iter()) {
+            assert!((g - e).abs() < 1e-5, "got {got:?}");
+        }
+        assert_eq!(seeded_run().unwrap(), got, "same seed, same result");
     }
 
     #[test]

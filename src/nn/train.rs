@@ -1184,7 +1184,7 @@ impl Mlp {
 
             // End of epoch: validation loss, metrics, monitoring.
             if sampled.is_some() {
-                buf.repack(&self.layers, last); // the full output layer, for evaluation
+                buf.repack(&self.layers, last); // keep the packed Wᵀ in step with the column updates
             }
             let loss = (epoch_loss / epoch_rows.max(1) as f64) as f32;
             let (val_loss, outputs) = match val_data {

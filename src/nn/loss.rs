@@ -118,7 +118,10 @@ pub(crate) fn loss_and_grad(
             Loss::BinaryCrossEntropy => {
                 for k in 0..width {
                     let (zk, yk) = (z[k], y[k]);
-                    example += (zk.max(0.0) - zk * yk + (-zk.abs()).exp().ln_1p()) as f64;
+                    // max(z, 0) as a compare-and-select: `f32::max` is a libm
+                    // call in wasm32 (a NaN z is caught by the finite check).
+                    let relu = if zk > 0.0 { zk } else { 0.0 };
+                    example += (relu - zk * yk + (-zk.abs()).exp().ln_1p()) as f64;
                 }
                 example *= per_output as f64;
                 if let Some(g) = g_row {

@@ -103,6 +103,22 @@ impl<'a> Context<'a> {
         self
     }
 
+    /// Items the context already relates to the shopper: the base
+    /// re-ranker's candidates and the items co-occurring (locally or in the
+    /// base model) with the recent ones. Sorted, distinct.
+    pub fn related_items(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .ranker
+            .keys()
+            .chain(self.local_co.keys())
+            .chain(self.base_co.keys())
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// The base re-ranker's probability for an item (0 when not a candidate).
     pub fn ranker_score(&self, item: u32) -> f32 {
         self.ranker.get(&item).copied().unwrap_or(0.0)

@@ -15,6 +15,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::prep::hash::fnv1a_64;
 use crate::prep::{Catalog, CatalogItem, CleanItem, CleanReport};
 use serde::{Deserialize, Serialize};
 
@@ -135,11 +136,17 @@ impl CatalogReport {
     }
 }
 
-/// The cleaned catalog (the core [`Catalog`]) with the ranking view of each item.
+/// The catalog cleaned by the core [`Catalog`], kept as the ranking view of
+/// each item (the `Catalog` itself is dropped: only its fingerprint is kept).
 #[derive(Debug, Clone, Default)]
 pub struct ItemTable {
-    catalog: Catalog,
     items: Vec<Item>,
+    /// (FNV-1a 64 of the id, index), sorted: the id lookup without a second
+    /// copy of every id (12 bytes an item instead of a `HashMap<String, u32>`);
+    /// hits are confirmed against the item's id, so collisions cannot mislead.
+    by_hash: Vec<(u64, u32)>,
+    /// [`Catalog::fingerprint`] of the cleaned catalog, computed once.
+    fingerprint: u64,
 }
 
 impl ItemTable {
@@ -178,7 +185,24 @@ impl ItemTable {
                 "no usable item (every row was rejected or the list is empty)",
             ));
         }
-        Ok((ItemTable { catalog, items }, report))
+        // The cleaned catalog itself is not kept: `Item` holds what ranking
+        // reads, and a second copy of 50,000 items cost ~20 MB (native).
+        let fingerprint = catalog.fingerprint();
+        drop(catalog);
+        let mut by_hash: Vec<(u64, u32)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (fnv1a_64(it.id.as_bytes()), i as u32))
+            .collect();
+        by_hash.sort_unstable();
+        Ok((
+            ItemTable {
+                items,
+                by_hash,
+                fingerprint,
+            },
+            report,
+        ))
     }
 
     pub fn len(&self) -> usize {
@@ -193,19 +217,22 @@ impl ItemTable {
     }
     /// The dense index of an id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
-        self.catalog.index_of(id)
+        let h = fnv1a_64(id.as_bytes());
+        let start = self.by_hash.partition_point(|&(x, _)| x < h);
+        self.by_hash
+            .get(start..)?
+            .iter()
+            .take_while(|&&(x, _)| x == h)
+            .map(|&(_, i)| i)
+            .find(|&i| self.items.get(i as usize).is_some_and(|it| it.id == id))
     }
     pub fn items(&self) -> &[Item] {
         &self.items
     }
-    /// The core catalog the table was built from.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
-    }
     /// A hash of the ids in order: models fine-tuned on one catalog are
     /// rejected on another.
     pub fn fingerprint(&self) -> u64 {
-        self.catalog.fingerprint()
+        self.fingerprint
     }
 }
 

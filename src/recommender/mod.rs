@@ -201,7 +201,7 @@ impl Recommender {
     /// (without a base model: cold start from the catalog and local history).
     pub fn load_base_model(&mut self, bytes: &[u8]) -> Result<BaseReport> {
         let table = self.table()?;
-        let ids: Vec<String> = table.items().iter().map(|i| i.id.clone()).collect();
+        let ids: Vec<&str> = table.items().iter().map(|i| i.id.as_str()).collect();
         let link = BaseLink::new(bytes, &ids)?;
         let report = BaseReport {
             model_items: link.model.item_count(),

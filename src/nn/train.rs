@@ -36,7 +36,7 @@ use super::activation::Activation;
 use super::clock;
 use super::data::{argmax, Dataset};
 use super::dense::Dense;
-use super::kernels::{column_sums, gemm, pack_b, pack_b_transposed, Epilogue, NR};
+use super::kernels::{column_sums, copy_row, gemm, pack_b_transposed, Epilogue, Rhs, Scratch, NR};
 use super::loss::{loss_and_grad, Loss};
 use super::metrics::Metric;
 use super::mlp::Mlp;
@@ -362,11 +362,9 @@ struct Buffers {
     masks: Vec<Vec<f32>>,
     logits: Vec<f32>,
     deltas: Vec<Vec<f32>>,
-    packed: Vec<Vec<[f32; NR]>>,
+    /// Wᵀ of each layer above the first, packed for `dX = dZ·Wᵀ`.
     packed_t: Vec<Vec<[f32; NR]>>,
-    packed_delta: Vec<[f32; NR]>,
-    /// Packed A blocks for the kernels.
-    scratch: Vec<f32>,
+    scratch: Scratch,
     /// Gradients per tensor: w₀, b₀, w₁, b₁, …
     grads: Vec<Vec<f32>>,
 }
@@ -392,12 +390,8 @@ impl Buffers {
             masks: per_layer(dropout),
             logits: vec![0.0; cap * output],
             deltas: per_layer(true),
-            packed: vec![Vec::new(); layers.len()],
             packed_t: vec![Vec::new(); layers.len()],
-            packed_delta: Vec::with_capacity(
-                cap * widths.iter().copied().max().unwrap_or(1).div_ceil(NR),
-            ),
-            scratch: Vec::new(),
+            scratch: Scratch::new(),
             grads: layers
                 .iter()
                 .flat_map(|l| [vec![0.0; l.w.len()], vec![0.0; l.b.len()]])
@@ -409,16 +403,10 @@ impl Buffers {
         b
     }
 
+    /// Re-packs Wᵀ after layer `l` changed (W itself is read in place).
     fn repack(&mut self, layers: &[Dense], l: usize) {
-        if let (Some(layer), Some(p), Some(pt)) = (
-            layers.get(l),
-            self.packed.get_mut(l),
-            self.packed_t.get_mut(l),
-        ) {
-            pack_b(layer.w_slice(), layer.inputs(), layer.outputs(), p);
-            if l > 0 {
-                pack_b_transposed(layer.w_slice(), layer.inputs(), layer.outputs(), pt);
-            }
+        if let (true, Some(layer), Some(pt)) = (l > 0, layers.get(l), self.packed_t.get_mut(l)) {
+            pack_b_transposed(layer.w_slice(), layer.inputs(), layer.outputs(), pt);
         }
     }
 
@@ -428,7 +416,7 @@ impl Buffers {
         let xs = data.x().as_slice().unwrap_or(&[]);
         let ys = data.y().as_slice().unwrap_or(&[]);
         for (i, &r) in rows.iter().enumerate() {
-            self.x[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
+            copy_row(&mut self.x[i * d..(i + 1) * d], &xs[r * d..(r + 1) * d]);
             if o == 1 {
                 self.y[i] = ys[r]; // one target: skip the memmove call
             } else {
@@ -460,7 +448,7 @@ impl Buffers {
                     k,
                     input,
                     false,
-                    &self.packed[l],
+                    Rhs::RowMajor(layer.w_slice()),
                     logits,
                     Epilogue::Bias(layer.b_slice()),
                     &mut self.scratch,
@@ -476,7 +464,7 @@ impl Buffers {
                     k,
                     input,
                     false,
-                    &self.packed[l],
+                    Rhs::RowMajor(layer.w_slice()),
                     out,
                     Epilogue::BiasRelu(layer.b_slice()),
                     &mut self.scratch,
@@ -488,7 +476,7 @@ impl Buffers {
                     k,
                     input,
                     false,
-                    &self.packed[l],
+                    Rhs::RowMajor(layer.w_slice()),
                     out,
                     Epilogue::Bias(layer.b_slice()),
                     &mut self.scratch,
@@ -527,7 +515,6 @@ impl Buffers {
             };
             let (lower, upper) = self.deltas.split_at_mut(l);
             let delta = &upper[0][..rows * n];
-            pack_b(delta, rows, n, &mut self.packed_delta);
             let (gw, gb) = self.grads.split_at_mut(2 * l + 1);
             gemm(
                 k,
@@ -535,7 +522,7 @@ impl Buffers {
                 rows,
                 input,
                 true,
-                &self.packed_delta,
+                Rhs::RowMajor(delta),
                 &mut gw[2 * l],
                 Epilogue::None,
                 &mut self.scratch,
@@ -556,7 +543,7 @@ impl Buffers {
                     n,
                     delta,
                     false,
-                    &self.packed_t[l],
+                    Rhs::Packed(&self.packed_t[l]),
                     below,
                     epilogue,
                     &mut self.scratch,

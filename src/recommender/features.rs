@@ -60,6 +60,9 @@ pub struct Context<'a> {
     mean_log_price: Option<f64>,
     /// The base model's re-ranker probabilities by catalog index (empty without one).
     ranker: BTreeMap<u32, f32>,
+    /// Items some per-item map above or in the profile holds: the others
+    /// skip those lookups (`recommend` computes features for every item).
+    touched: Vec<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -94,13 +97,32 @@ impl<'a> Context<'a> {
             base,
             mean_log_price: profile.mean_log_price(),
             ranker: BTreeMap::new(),
+            touched: Vec::new(),
         }
+        .with_touched()
+    }
+
+    fn with_touched(mut self) -> Self {
+        let mut touched = vec![false; self.table.len()];
+        let keys = self
+            .profile
+            .touched_items()
+            .chain(self.local_co.keys().copied())
+            .chain(self.base_co.keys().copied())
+            .chain(self.ranker.keys().copied());
+        for i in keys {
+            if let Some(t) = touched.get_mut(i as usize) {
+                *t = true;
+            }
+        }
+        self.touched = touched;
+        self
     }
 
     /// Adds the base model's re-ranker probabilities (catalog index → probability).
     pub fn with_ranker_scores(mut self, scores: BTreeMap<u32, f32>) -> Self {
         self.ranker = scores;
-        self
+        self.with_touched()
     }
 
     /// Items the context already relates to the shopper: the base
@@ -135,19 +157,26 @@ impl<'a> Context<'a> {
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
         x[2] = p.category_affinity(it.category_str()) as f32;
         x[3] = p.brand_affinity(it.brand.as_deref()) as f32;
-        x[4] = (p.strength(item) / 3.0).tanh() as f32;
-        x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
+        let touched = self.touched.get(item as usize).copied().unwrap_or(true);
+        if touched {
+            x[4] = (p.strength(item) / 3.0).tanh() as f32;
+            x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
+        }
         if let Some(b) = self.base {
             x[6] = b.popularity(item);
-            x[7] = self.base_co.get(&item).map_or(0.0, |v| v.tanh()) as f32;
+            if touched {
+                x[7] = self.base_co.get(&item).map_or(0.0, |v| v.tanh()) as f32;
+            }
         }
         x[8] = it.rating.map_or(0.0, |r| (r / 5.0).clamp(0.0, 1.0)) as f32;
         if let (Some(m), Some(price)) = (self.mean_log_price, it.price) {
             x[9] = (-((1.0 + price).ln() - m).abs()).exp() as f32;
         }
-        x[10] = p.purchased(item) as u8 as f32;
-        x[11] = p.in_cart(item) as u8 as f32;
-        x[12] = self.ranker_score(item).clamp(0.0, 1.0);
+        if touched {
+            x[10] = p.purchased(item) as u8 as f32;
+            x[11] = p.in_cart(item) as u8 as f32;
+            x[12] = self.ranker_score(item).clamp(0.0, 1.0);
+        }
         for v in &mut x {
             if !v.is_finite() {
                 *v = 0.0;

@@ -63,6 +63,9 @@ pub struct Context<'a> {
     /// Items some per-item map above or in the profile holds: the others
     /// skip those lookups (`recommend` computes features for every item).
     touched: Vec<bool>,
+    /// The profile's affinity for each of the table's categories and brands.
+    category_aff: Vec<f32>,
+    brand_aff: Vec<f32>,
 }
 
 impl<'a> Context<'a> {
@@ -98,6 +101,16 @@ impl<'a> Context<'a> {
             mean_log_price: profile.mean_log_price(),
             ranker: BTreeMap::new(),
             touched: Vec::new(),
+            category_aff: table
+                .categories()
+                .iter()
+                .map(|c| profile.category_affinity(Some(c)) as f32)
+                .collect(),
+            brand_aff: table
+                .brands()
+                .iter()
+                .map(|b| profile.brand_affinity(Some(b)) as f32)
+                .collect(),
         }
         .with_touched()
     }
@@ -155,8 +168,11 @@ impl<'a> Context<'a> {
         let p = self.profile;
         x[0] = p.token_affinity(&it.tokens) as f32;
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
-        x[2] = p.category_affinity(it.category_str()) as f32;
-        x[3] = p.brand_affinity(it.brand.as_deref()) as f32;
+        let by_id = |aff: &[f32], id: Option<u32>| id.and_then(|i| aff.get(i as usize).copied());
+        x[2] = by_id(&self.category_aff, it.category_id)
+            .unwrap_or_else(|| p.category_affinity(it.category_str()) as f32);
+        x[3] = by_id(&self.brand_aff, it.brand_id)
+            .unwrap_or_else(|| p.brand_affinity(it.brand.as_deref()) as f32);
         let touched = self.touched.get(item as usize).copied().unwrap_or(true);
         if touched {
             x[4] = (p.strength(item) / 3.0).tanh() as f32;

@@ -23,10 +23,10 @@
 //!
 //! **Memory budget and scale.** 50,000 items with a base model stay under
 //! 50 MiB of wasm heap at the peak (`tests/web_scale.rs`, headless Firefox,
-//! asserted): the catalog's ranking view ([`ItemTable`], about 230 bytes an
-//! item on wasm32: 11.0 MiB) and the base model with its catalog links
+//! asserted): the catalog's ranking view ([`ItemTable`], about 245 bytes an
+//! item on wasm32: 11.7 MiB) and the base model with its catalog links
 //! (21.8 MiB live for a 4.4 MiB blob of 20,000 sessions' statistics; the
-//! decoding peak is 45.6 MiB in all). What grows with the items: the
+//! decoding peak is 46.4 MiB in all). What grows with the items: the
 //! `ItemTable` (id, title ≤ 200 chars, category path and key, brand,
 //! tokens), its id index (12 bytes an item), the base model's vocabulary and
 //! popularity / co-occurrence / Markov / session tables, and [`BaseStats`]'

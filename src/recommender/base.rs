@@ -19,7 +19,10 @@ use crate::error::{Error, Result};
 pub struct BaseStats {
     /// ln(1 + count) scaled to [0, 1] by the catalog's maximum.
     popularity: Vec<f32>,
-    neighbours: Vec<Vec<(u32, f32)>>,
+    /// Neighbours of catalog item i: `entries[offsets[i]..offsets[i + 1]]`,
+    /// sorted by item (one flat table: no allocation per item).
+    offsets: Vec<u32>,
+    entries: Vec<(u32, f32)>,
     /// Catalog items the base model knows.
     pub known_items: usize,
 }
@@ -31,22 +34,35 @@ impl BaseStats {
     /// start, when fewer than half of the catalog's items are known to the
     /// model: it was built for another catalog.
     pub fn align(
-        catalog_ids: &[String],
+        catalog_ids: &[impl AsRef<str>],
         model_index: impl Fn(&str) -> Option<u32>,
         model_popularity: &[f32],
         model_neighbours: &[Vec<(u32, f32)>],
     ) -> Result<BaseStats> {
-        let to_catalog: Vec<Option<u32>> = {
-            let mut m = vec![None; model_popularity.len().max(model_neighbours.len())];
-            for (ci, id) in catalog_ids.iter().enumerate() {
-                if let Some(mi) = model_index(id) {
-                    if let Some(slot) = m.get_mut(mi as usize) {
-                        *slot = Some(ci as u32);
-                    }
+        let rows = model_popularity.len().max(model_neighbours.len());
+        Self::align_rows(catalog_ids, model_index, model_popularity, rows, |mi| {
+            model_neighbours.get(mi).cloned().unwrap_or_default()
+        })
+    }
+
+    /// [`BaseStats::align`] reading the model's neighbour rows one at a time
+    /// (`rows` of them), so no per-item copy of the whole table is made.
+    pub fn align_rows(
+        catalog_ids: &[impl AsRef<str>],
+        model_index: impl Fn(&str) -> Option<u32>,
+        model_popularity: &[f32],
+        rows: usize,
+        model_row: impl Fn(usize) -> Vec<(u32, f32)>,
+    ) -> Result<BaseStats> {
+        let rows = rows.max(model_popularity.len());
+        let mut to_catalog: Vec<Option<u32>> = vec![None; rows];
+        for (ci, id) in catalog_ids.iter().enumerate() {
+            if let Some(mi) = model_index(id.as_ref()) {
+                if let Some(slot) = to_catalog.get_mut(mi as usize) {
+                    *slot = Some(ci as u32);
                 }
             }
-            m
-        };
+        }
         let known = to_catalog.iter().filter(|x| x.is_some()).count();
         if known * 2 < catalog_ids.len() {
             return Err(Error::invalid(
@@ -55,8 +71,15 @@ impl BaseStats {
                 "the base model was built for another catalog (fewer than half of the items match); using cold start",
             ));
         }
+        if u32::try_from(catalog_ids.len()).is_err() {
+            return Err(Error::invalid(
+                "catalog.length",
+                catalog_ids.len(),
+                "too many items",
+            ));
+        }
         let mut popularity = vec![0.0f32; catalog_ids.len()];
-        let mut neighbours = vec![Vec::new(); catalog_ids.len()];
+        let mut model_of: Vec<Option<usize>> = vec![None; catalog_ids.len()];
         let max_pop = model_popularity
             .iter()
             .copied()
@@ -64,30 +87,50 @@ impl BaseStats {
             .fold(0.0f32, f32::max);
         for (mi, ci) in to_catalog.iter().enumerate() {
             let Some(ci) = ci else { continue };
+            if let Some(slot) = model_of.get_mut(*ci as usize) {
+                *slot = Some(mi);
+            }
             if let (Some(&p), true) = (model_popularity.get(mi), max_pop > 0.0) {
                 if p.is_finite() && p > 0.0 {
-                    popularity[*ci as usize] = p.ln_1p() / max_pop.ln_1p();
+                    if let Some(slot) = popularity.get_mut(*ci as usize) {
+                        *slot = p.ln_1p() / max_pop.ln_1p();
+                    }
                 }
             }
-            if let Some(list) = model_neighbours.get(mi) {
-                let mut mapped: Vec<(u32, f32)> = list
-                    .iter()
-                    .filter(|(_, w)| w.is_finite() && *w > 0.0)
-                    .filter_map(|&(n, w)| {
-                        to_catalog
-                            .get(n as usize)
-                            .copied()
-                            .flatten()
-                            .map(|c| (c, w))
-                    })
-                    .collect();
-                mapped.sort_by_key(|&(c, _)| c);
-                neighbours[*ci as usize] = mapped;
-            }
         }
+        // Rows in catalog order, each mapped to catalog indices and sorted.
+        let mut offsets = Vec::with_capacity(catalog_ids.len() + 1);
+        let mut entries: Vec<(u32, f32)> = Vec::new();
+        offsets.push(0u32);
+        for mi in &model_of {
+            if let Some(mi) = mi {
+                let start = entries.len();
+                entries.extend(
+                    model_row(*mi)
+                        .into_iter()
+                        .filter(|(_, w)| w.is_finite() && *w > 0.0)
+                        .filter_map(|(n, w)| {
+                            to_catalog
+                                .get(n as usize)
+                                .copied()
+                                .flatten()
+                                .map(|c| (c, w))
+                        }),
+                );
+                if let Some(row) = entries.get_mut(start..) {
+                    row.sort_by_key(|&(c, _)| c);
+                }
+            }
+            let end = u32::try_from(entries.len()).map_err(|_| {
+                Error::invalid("baseModel.neighbours", entries.len(), "too many entries")
+            })?;
+            offsets.push(end);
+        }
+        entries.shrink_to_fit();
         Ok(BaseStats {
             popularity,
-            neighbours,
+            offsets,
+            entries,
             known_items: known,
         })
     }
@@ -98,9 +141,11 @@ impl BaseStats {
     }
     /// Co-occurrence neighbours of an item, sorted by item index.
     pub fn neighbours(&self, item: u32) -> &[(u32, f32)] {
-        self.neighbours
-            .get(item as usize)
-            .map_or(&[], |v| v.as_slice())
+        let i = item as usize;
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.entries.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
     /// Number of catalog items the statistics are aligned to.
     pub fn len(&self) -> usize {
@@ -135,21 +180,19 @@ pub struct BaseLink {
 impl BaseLink {
     /// Decodes a base model blob and links it to the catalog ids. Fails when
     /// the blob is corrupt or the model was built for another catalog.
-    pub fn new(bytes: &[u8], catalog_ids: &[String]) -> Result<BaseLink> {
+    pub fn new(bytes: &[u8], catalog_ids: &[&str]) -> Result<BaseLink> {
         let model = crate::rec::BaseModel::from_bytes(bytes)?;
         let n = model.item_count();
         let stats_src = model.stats();
-        let neighbours: Vec<Vec<(u32, f32)>> = (0..n as u32)
-            .map(|i| {
-                let (items, weights) = stats_src.cooc.row(i);
-                items.iter().copied().zip(weights.iter().copied()).collect()
-            })
-            .collect();
-        let stats = BaseStats::align(
+        let stats = BaseStats::align_rows(
             catalog_ids,
             |id| model.item_index(id),
             &stats_src.popularity,
-            &neighbours,
+            n,
+            |mi| {
+                let (items, weights) = stats_src.cooc.row(mi as u32);
+                items.iter().copied().zip(weights.iter().copied()).collect()
+            },
         )?;
         let mut to_model = vec![None; catalog_ids.len()];
         let mut to_catalog = vec![None; n];

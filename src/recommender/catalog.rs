@@ -15,8 +15,10 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::prep::hash::fnv1a_64;
 use crate::prep::{Catalog, CatalogItem, CleanItem, CleanReport};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Longest item id accepted (ids are stored with every event).
 pub const MAX_ID_LEN: usize = crate::prep::catalog::MAX_ID_BYTES;
@@ -41,6 +43,10 @@ pub struct Item {
     pub tokens: Vec<u32>,
     /// The cleaned path joined with " > " (kept: ranking looks it up per candidate).
     pub category_key: Option<String>,
+    /// Dense index of `category_key` in [`ItemTable::categories`].
+    pub category_id: Option<u32>,
+    /// Dense index of `brand` in [`ItemTable::brands`].
+    pub brand_id: Option<u32>,
 }
 
 impl Item {
@@ -71,6 +77,8 @@ impl Item {
             rating: clean.rating,
             tokens: clean.tokens.clone(),
             category_key,
+            category_id: None,
+            brand_id: None,
         };
         (item, cut)
     }
@@ -135,11 +143,33 @@ impl CatalogReport {
     }
 }
 
-/// The cleaned catalog (the core [`Catalog`]) with the ranking view of each item.
+/// The catalog cleaned by the core [`Catalog`], kept as the ranking view of
+/// each item (the `Catalog` itself is dropped: only its fingerprint is kept).
 #[derive(Debug, Clone, Default)]
 pub struct ItemTable {
-    catalog: Catalog,
     items: Vec<Item>,
+    /// (FNV-1a 64 of the id, index), sorted: the id lookup without a second
+    /// copy of every id (12 bytes an item instead of a `HashMap<String, u32>`);
+    /// hits are confirmed against the item's id, so collisions cannot mislead.
+    by_hash: Vec<(u64, u32)>,
+    /// [`Catalog::fingerprint`] of the cleaned catalog, computed once.
+    fingerprint: u64,
+    /// Distinct category keys and brands, indexed by `Item::category_id` /
+    /// `brand_id`: ranking computes an affinity once per category or brand,
+    /// not once per item.
+    categories: Vec<String>,
+    brands: Vec<String>,
+}
+
+/// Gives each distinct string a dense index, in first-seen order.
+fn intern(names: &mut Vec<String>, index: &mut BTreeMap<String, u32>, name: &str) -> u32 {
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    let i = names.len() as u32;
+    names.push(name.to_string());
+    index.insert(name.to_string(), i);
+    i
 }
 
 impl ItemTable {
@@ -160,13 +190,23 @@ impl ItemTable {
         }
         let (catalog, clean) = Catalog::from_items(items)?;
         let mut titles_cut = 0;
+        let (mut categories, mut brands) = (Vec::new(), Vec::new());
+        let (mut category_index, mut brand_index) = (BTreeMap::new(), BTreeMap::new());
         let items: Vec<Item> = catalog
             .items()
             .iter()
             .map(|c| {
-                let (item, cut) = Item::from_clean(c);
+                let (mut item, cut) = Item::from_clean(c);
                 // Titles the core cut are longer than ours too: counted here.
                 titles_cut += usize::from(cut);
+                item.category_id = item
+                    .category_key
+                    .as_deref()
+                    .map(|k| intern(&mut categories, &mut category_index, k));
+                item.brand_id = item
+                    .brand
+                    .as_deref()
+                    .map(|b| intern(&mut brands, &mut brand_index, b));
                 item
             })
             .collect();
@@ -178,7 +218,26 @@ impl ItemTable {
                 "no usable item (every row was rejected or the list is empty)",
             ));
         }
-        Ok((ItemTable { catalog, items }, report))
+        // The cleaned catalog itself is not kept: `Item` holds what ranking
+        // reads, and a second copy of 50,000 items cost ~20 MB (native).
+        let fingerprint = catalog.fingerprint();
+        drop(catalog);
+        let mut by_hash: Vec<(u64, u32)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (fnv1a_64(it.id.as_bytes()), i as u32))
+            .collect();
+        by_hash.sort_unstable();
+        Ok((
+            ItemTable {
+                items,
+                by_hash,
+                fingerprint,
+                categories,
+                brands,
+            },
+            report,
+        ))
     }
 
     pub fn len(&self) -> usize {
@@ -193,19 +252,30 @@ impl ItemTable {
     }
     /// The dense index of an id.
     pub fn index_of(&self, id: &str) -> Option<u32> {
-        self.catalog.index_of(id)
+        let h = fnv1a_64(id.as_bytes());
+        let start = self.by_hash.partition_point(|&(x, _)| x < h);
+        self.by_hash
+            .get(start..)?
+            .iter()
+            .take_while(|&&(x, _)| x == h)
+            .map(|&(_, i)| i)
+            .find(|&i| self.items.get(i as usize).is_some_and(|it| it.id == id))
     }
     pub fn items(&self) -> &[Item] {
         &self.items
     }
-    /// The core catalog the table was built from.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
-    }
     /// A hash of the ids in order: models fine-tuned on one catalog are
     /// rejected on another.
     pub fn fingerprint(&self) -> u64 {
-        self.catalog.fingerprint()
+        self.fingerprint
+    }
+    /// Distinct category keys (`Item::category_id` indexes them).
+    pub fn categories(&self) -> &[String] {
+        &self.categories
+    }
+    /// Distinct brands (`Item::brand_id` indexes them).
+    pub fn brands(&self) -> &[String] {
+        &self.brands
     }
 }
 
@@ -285,5 +355,16 @@ mod tests {
         assert!(jaccard(tok(0), tok(2)) > 0.0); // same brand
         assert_eq!(jaccard(tok(1), tok(2)), 0.0);
         assert_eq!(jaccard(tok(0), tok(0)), 1.0);
+        // Interned categories and brands point back to the item's own strings;
+        // ids are found again, unknown ones are not.
+        for it in t.items() {
+            let cat = it.category_id.map(|c| t.categories()[c as usize].as_str());
+            assert_eq!(cat, it.category_str());
+            let brand = it.brand_id.map(|b| t.brands()[b as usize].as_str());
+            assert_eq!(brand, it.brand.as_deref());
+            assert_eq!(t.get(t.index_of(&it.id).unwrap()), Some(it));
+        }
+        assert_eq!((t.categories().len(), t.brands().len()), (2, 2));
+        assert_eq!(t.index_of("zz"), None);
     }
 }

@@ -60,7 +60,9 @@ pub struct FineTuneConfig {
     pub max_steps: usize,
     /// Most milliseconds per training run (summed over chunks). Default 2000.
     pub max_ms: f64,
-    /// Passes over the local examples. Default 4, at most 1000.
+    /// Passes over the local examples. Default 6, at most 1000 (see
+    /// `recommender::train` for why: 4 measured too few, 10 over-fits
+    /// a few events).
     pub epochs: usize,
     /// Step size of SGD with momentum. Default 0.05, in (0, 10].
     pub learning_rate: f64,
@@ -73,6 +75,11 @@ pub struct FineTuneConfig {
     pub batch_size: usize,
     /// Most recent events used to build training examples. Default 500.
     pub max_examples: usize,
+    /// Share of the negatives drawn from the prefix's candidates (the base model's
+    /// candidates, items co-occurring with the recent ones), the rest
+    /// uniform over the catalog. In [0, 1]. Default 0.5 (see the module doc of
+    /// `recommender::train` for the measurement).
+    pub hard_negatives: f64,
 }
 
 impl Default for FineTuneConfig {
@@ -80,12 +87,13 @@ impl Default for FineTuneConfig {
         FineTuneConfig {
             max_steps: 300,
             max_ms: 2000.0,
-            epochs: 4,
+            epochs: 6,
             learning_rate: 0.05,
             pull: 0.001,
             negatives: 4,
             batch_size: 16,
             max_examples: 500,
+            hard_negatives: 0.5,
         }
     }
 }
@@ -192,6 +200,12 @@ impl FineTuneConfig {
         check_range(&format!("{prefix}.pull"), self.pull, 0.0, 1e3)?;
         check_count(&format!("{prefix}.negatives"), self.negatives, 1, 100)?;
         check_count(&format!("{prefix}.batchSize"), self.batch_size, 1, 4096)?;
+        check_range(
+            &format!("{prefix}.hardNegatives"),
+            self.hard_negatives,
+            0.0,
+            1.0,
+        )?;
         check_count(
             &format!("{prefix}.maxExamples"),
             self.max_examples,

@@ -60,6 +60,12 @@ pub struct Context<'a> {
     mean_log_price: Option<f64>,
     /// The base model's re-ranker probabilities by catalog index (empty without one).
     ranker: BTreeMap<u32, f32>,
+    /// Items some per-item map above or in the profile holds: the others
+    /// skip those lookups (`recommend` computes features for every item).
+    touched: Vec<bool>,
+    /// The profile's affinity for each of the table's categories and brands.
+    category_aff: Vec<f32>,
+    brand_aff: Vec<f32>,
 }
 
 impl<'a> Context<'a> {
@@ -94,13 +100,58 @@ impl<'a> Context<'a> {
             base,
             mean_log_price: profile.mean_log_price(),
             ranker: BTreeMap::new(),
+            touched: Vec::new(),
+            category_aff: table
+                .categories()
+                .iter()
+                .map(|c| profile.category_affinity(Some(c)) as f32)
+                .collect(),
+            brand_aff: table
+                .brands()
+                .iter()
+                .map(|b| profile.brand_affinity(Some(b)) as f32)
+                .collect(),
         }
+        .with_touched()
+    }
+
+    fn with_touched(mut self) -> Self {
+        let mut touched = vec![false; self.table.len()];
+        let keys = self
+            .profile
+            .touched_items()
+            .chain(self.local_co.keys().copied())
+            .chain(self.base_co.keys().copied())
+            .chain(self.ranker.keys().copied());
+        for i in keys {
+            if let Some(t) = touched.get_mut(i as usize) {
+                *t = true;
+            }
+        }
+        self.touched = touched;
+        self
     }
 
     /// Adds the base model's re-ranker probabilities (catalog index → probability).
     pub fn with_ranker_scores(mut self, scores: BTreeMap<u32, f32>) -> Self {
         self.ranker = scores;
-        self
+        self.with_touched()
+    }
+
+    /// Items the context already relates to the shopper: the base
+    /// re-ranker's candidates and the items co-occurring (locally or in the
+    /// base model) with the recent ones. Sorted, distinct.
+    pub fn related_items(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .ranker
+            .keys()
+            .chain(self.local_co.keys())
+            .chain(self.base_co.keys())
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// The base re-ranker's probability for an item (0 when not a candidate).
@@ -117,21 +168,31 @@ impl<'a> Context<'a> {
         let p = self.profile;
         x[0] = p.token_affinity(&it.tokens) as f32;
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
-        x[2] = p.category_affinity(it.category_str()) as f32;
-        x[3] = p.brand_affinity(it.brand.as_deref()) as f32;
-        x[4] = (p.strength(item) / 3.0).tanh() as f32;
-        x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
+        let by_id = |aff: &[f32], id: Option<u32>| id.and_then(|i| aff.get(i as usize).copied());
+        x[2] = by_id(&self.category_aff, it.category_id)
+            .unwrap_or_else(|| p.category_affinity(it.category_str()) as f32);
+        x[3] = by_id(&self.brand_aff, it.brand_id)
+            .unwrap_or_else(|| p.brand_affinity(it.brand.as_deref()) as f32);
+        let touched = self.touched.get(item as usize).copied().unwrap_or(true);
+        if touched {
+            x[4] = (p.strength(item) / 3.0).tanh() as f32;
+            x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
+        }
         if let Some(b) = self.base {
             x[6] = b.popularity(item);
-            x[7] = self.base_co.get(&item).map_or(0.0, |v| v.tanh()) as f32;
+            if touched {
+                x[7] = self.base_co.get(&item).map_or(0.0, |v| v.tanh()) as f32;
+            }
         }
         x[8] = it.rating.map_or(0.0, |r| (r / 5.0).clamp(0.0, 1.0)) as f32;
         if let (Some(m), Some(price)) = (self.mean_log_price, it.price) {
             x[9] = (-((1.0 + price).ln() - m).abs()).exp() as f32;
         }
-        x[10] = p.purchased(item) as u8 as f32;
-        x[11] = p.in_cart(item) as u8 as f32;
-        x[12] = self.ranker_score(item).clamp(0.0, 1.0);
+        if touched {
+            x[10] = p.purchased(item) as u8 as f32;
+            x[11] = p.in_cart(item) as u8 as f32;
+            x[12] = self.ranker_score(item).clamp(0.0, 1.0);
+        }
         for v in &mut x {
             if !v.is_finite() {
                 *v = 0.0;

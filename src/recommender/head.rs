@@ -126,17 +126,38 @@ impl Head {
     }
 
     /// The correction logit for one feature vector (0 for a wrong-sized input).
+    /// Two stack buffers instead of `forward`'s vectors: `recommend` calls it
+    /// for every catalog item.
     pub fn logit(&self, x: &[f32]) -> f32 {
-        if x.len() != self.input_dim() {
+        const MAX_WIDTH: usize = 256;
+        if x.len() != self.input_dim() || x.len() > MAX_WIDTH {
             return 0.0;
         }
-        let z = self
-            .forward(x)
-            .last()
-            .and_then(|v| v.first().copied())
-            .unwrap_or(0.0);
-        if z.is_finite() {
-            z
+        if self.layers.iter().any(|l| l.outputs > MAX_WIDTH) {
+            return self
+                .forward(x)
+                .last()
+                .and_then(|v| v.first().copied())
+                .filter(|z| z.is_finite())
+                .unwrap_or(0.0);
+        }
+        let (mut a, mut b) = ([0.0f32; MAX_WIDTH], [0.0f32; MAX_WIDTH]);
+        a[..x.len()].copy_from_slice(x);
+        let last = self.layers.len().saturating_sub(1);
+        for (li, l) in self.layers.iter().enumerate() {
+            for (o, (row, bias)) in l.w.chunks_exact(l.inputs).zip(&l.b).enumerate() {
+                let z = bias
+                    + row
+                        .iter()
+                        .zip(&a[..l.inputs])
+                        .map(|(w, v)| w * v)
+                        .sum::<f32>();
+                b[o] = if li == last { z } else { z.max(0.0) };
+            }
+            std::mem::swap(&mut a, &mut b);
+        }
+        if a[0].is_finite() {
+            a[0]
         } else {
             0.0
         }
@@ -321,6 +342,24 @@ mod tests {
                     (analytic - numeric).abs() < 2e-3,
                     "layer {li} w{j}: {analytic} vs {numeric}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn logit_matches_the_forward_pass() {
+        let mut rng = Rng::new(4);
+        for hidden in [vec![], vec![16], vec![8, 5, 3]] {
+            let mut h = Head::new(13, &hidden, &mut rng).unwrap();
+            // Non-trivial output weights (a fresh head's are near zero).
+            for _ in 0..20 {
+                let x: Vec<f32> = (0..13).map(|_| rng.normal()).collect();
+                h.step(&x, &[0.0], &[1.0], 0.5, 0.0);
+            }
+            for _ in 0..10 {
+                let x: Vec<f32> = (0..13).map(|_| rng.normal()).collect();
+                let want = h.forward(&x).last().unwrap()[0];
+                assert!((h.logit(&x) - want).abs() <= 1e-5 * (1.0 + want.abs()));
             }
         }
     }

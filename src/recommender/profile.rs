@@ -294,6 +294,15 @@ impl Profile {
     pub fn co_occurring(&self, item: u32) -> Option<&BTreeMap<u32, f64>> {
         self.co.get(&item)
     }
+    /// Every item any per-item table of the profile holds (strength,
+    /// purchased, cart), possibly repeated.
+    pub fn touched_items(&self) -> impl Iterator<Item = u32> + '_ {
+        self.item_strength
+            .keys()
+            .chain(self.purchased.iter())
+            .chain(self.cart.keys())
+            .copied()
+    }
     /// Every item with any interaction, with its strength (in index order).
     pub fn items(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
         let s = self.now_scale();

@@ -31,7 +31,7 @@ export interface FineTuneConfig {
   maxSteps?: number;
   /** Most milliseconds per run (inside chunks). Default 2000. */
   maxMs?: number;
-  /** Passes over the local examples. Default 4. */
+  /** Passes over the local examples. Default 6. */
   epochs?: number;
   /** SGD-with-momentum step size, in (0, 10]. Default 0.05. */
   learningRate?: number;
@@ -43,6 +43,8 @@ export interface FineTuneConfig {
   batchSize?: number;
   /** Most recent events used for examples. Default 500. */
   maxExamples?: number;
+  /** Share of negatives drawn from the prefix's candidates (the rest uniform), in [0, 1]. Default 0.5. */
+  hardNegatives?: number;
 }
 
 export interface KindWeights {
@@ -112,6 +114,7 @@ export interface TrainBudget {
   pull?: number;
   negatives?: number;
   batchSize?: number;
+  hardNegatives?: number;
 }
 
 export type TrainStopReason = "epochs" | "maxSteps" | "maxMs" | "noExamples";

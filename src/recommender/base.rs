@@ -81,7 +81,7 @@ impl BaseStats {
                             .map(|c| (c, w))
                     })
                     .collect();
-                mapped.sort_by_key(|&(c, _)| c);
+                crate::sort::sort_by_key(&mut mapped, |&(c, _)| c);
                 neighbours[*ci as usize] = mapped;
             }
         }

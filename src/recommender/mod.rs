@@ -516,7 +516,7 @@ impl Recommender {
         }
         let candidates = scored.len();
         // Highest score first; ties in catalog order (deterministic).
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let picked = diversify(table, scored, opts.k, &opts.diversity);
         let mut items = Vec::with_capacity(picked.len());
         for (s, i) in picked {
@@ -678,7 +678,7 @@ impl Recommender {
             }
         }
         let candidates = scored.len();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(opts.k);
         let items: Vec<Recommendation> = scored
             .into_iter()

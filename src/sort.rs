@@ -30,6 +30,7 @@
 //! ```
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs shorter than this are insertion-sorted before merging.
 const RUN: usize = 16;
@@ -70,6 +71,20 @@ pub fn order_by(n: usize, mut compare: impl FnMut(usize, usize) -> Ordering) -> 
     let mut perm: Vec<usize> = (0..n).collect();
     merge_sort(&mut perm, &mut compare);
     perm
+}
+
+/// `set` with `value` inserted, for `iter.fold(BTreeSet::new(), inserted)`: the same set as
+/// `collect()`, whose bulk build sorts the items first (one more std sort copy per type).
+pub fn inserted<T: Ord>(mut set: BTreeSet<T>, value: T) -> BTreeSet<T> {
+    set.insert(value);
+    set
+}
+
+/// `map` with `(key, value)` inserted (a later value for a key replaces the earlier one, as in
+/// `collect()`), for `iter.fold(BTreeMap::new(), inserted_pair)`; see [`inserted`].
+pub fn inserted_pair<K: Ord, V>(mut map: BTreeMap<K, V>, (key, value): (K, V)) -> BTreeMap<K, V> {
+    map.insert(key, value);
+    map
 }
 
 /// Bottom-up merge sort of `perm` (positions) by `compare`: insertion sort on
@@ -187,6 +202,16 @@ mod tests {
         let mut expected: Vec<usize> = (0..keys.len()).collect();
         expected.sort_by(|&a, &b| keys[b].total_cmp(&keys[a]));
         assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn folding_inserts_builds_what_collect_builds() {
+        let pairs = [(3u32, 'a'), (1, 'b'), (3, 'c'), (2, 'd')];
+        let folded = pairs.iter().copied().fold(BTreeMap::new(), inserted_pair);
+        assert_eq!(folded, pairs.iter().copied().collect::<BTreeMap<_, _>>());
+        assert_eq!(folded.get(&3), Some(&'c'));
+        let set = pairs.iter().map(|p| p.0).fold(BTreeSet::new(), inserted);
+        assert_eq!(set, pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
     }
 
     #[test]

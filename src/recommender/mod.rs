@@ -263,7 +263,7 @@ impl Recommender {
                     .flatten()
                     .map(|c| (c, s.score))
             })
-            .collect()
+            .fold(BTreeMap::new(), crate::sort::inserted_pair)
     }
 
     /// The logged events as (catalog index, kind, time), known items only.
@@ -496,7 +496,7 @@ impl Recommender {
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .collect();
+            .fold(BTreeSet::new(), crate::sort::inserted);
         let mut scored: Vec<(f32, u32)> = Vec::new();
         for (i, item) in table.items().iter().enumerate() {
             let i = i as u32;
@@ -648,7 +648,7 @@ impl Recommender {
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .collect();
+            .fold(BTreeSet::new(), crate::sort::inserted);
         let local = self.profile.co_occurring(q);
         let base_n: &[(u32, f32)] = self.base_stats().map_or(&[], |b| b.neighbours(q));
         let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
@@ -843,7 +843,7 @@ impl Recommender {
             distinct_items: events
                 .iter()
                 .map(|e| e.item.as_str())
-                .collect::<BTreeSet<_>>()
+                .fold(BTreeSet::new(), crate::sort::inserted)
                 .len(),
             by_kind,
             first_event_ms: events.first().map(|e| e.ts_ms),

@@ -192,6 +192,16 @@ async function runLib(lib, data, memory) {
   const trainMs = [];
   let model = null;
   let lastLoss = NaN;
+  // Warm-up (untimed, every library alike): a short fit so that the engines' optimising compilers
+  // (Firefox compiles wasm with a baseline tier first and the optimised code in the background) and
+  // the libraries' lazy set-up are done before the clock starts.
+  {
+    const warm = lib.create();
+    const wn = Math.min(cfg.n, 2048);
+    await lib.fit(warm, data.train.x.subarray(0, wn * cfg.dim), data.train.y.subarray(0, wn), wn, 2);
+    lib.dispose(warm);
+    await sleep(50);
+  }
   for (let r = 0; r < cfg.reps; r++) {
     if (model) lib.dispose(model);
     model = lib.create();

@@ -306,7 +306,7 @@ def report(full):
     bj = r.get("base_model_job", {})
     if bj.get("available"):
         lines.append(f"rec::BaseModel job ({bj['items']:,} items, {bj['events']} events; pretrained in the page "
-                     f"in {bj['setup_ms']:.0f} ms, not timed; the package does not use it yet):")
+                     f"in {bj['setup_ms']:.0f} ms, not timed; the model the package ranks with once the shop loads a base model):")
         lines.append(f"  fine-tune (FineTuneBudget::new)    {fmt_stat(bj['fine_tune']['ms'], 1)} ms "
                      f"({bj['fine_tune_steps']} steps, {bj['fine_tune']['rows']} rows)")
         lines.append(f"  rank top {bj['rank']['k']:<26} {fmt_stat(bj['rank']['ms'], 3)} ms")

@@ -22,7 +22,39 @@ pub struct Dataset {
     weights: Option<Array1<f32>>,
 }
 
+/// Index of the first NaN or infinite value. Checks 64 values at a time with
+/// a branch-free fold (which vectorises) and only searches a block that
+/// failed: on a clean 10,000 × 64 batch this is a fraction of the scan with
+/// an early exit per value.
+pub fn first_non_finite(values: &[f32]) -> Option<usize> {
+    const BLOCK: usize = 64;
+    for (b, block) in values.chunks(BLOCK).enumerate() {
+        // |v| < ∞ is false for NaN and ±∞.
+        let all_finite = block
+            .iter()
+            .fold(true, |ok, v| ok & (v.abs() < f32::INFINITY));
+        if !all_finite {
+            return block
+                .iter()
+                .position(|v| !v.is_finite())
+                .map(|i| b * BLOCK + i);
+        }
+    }
+    None
+}
+
 fn check_finite_matrix(name: &str, m: &Array2<f32>) -> Result<()> {
+    if let Some(values) = m.as_slice() {
+        let cols = m.ncols().max(1);
+        return match first_non_finite(values) {
+            Some(pos) => Err(Error::invalid(
+                format!("{name}[{}][{}]", pos / cols, pos % cols),
+                values[pos],
+                "must be finite (NaN/Inf found)",
+            )),
+            None => Ok(()),
+        };
+    }
     if let Some((idx, v)) = m.indexed_iter().find(|(_, v)| !v.is_finite()) {
         return Err(Error::invalid(
             format!("{name}[{}][{}]", idx.0, idx.1),
@@ -31,6 +63,32 @@ fn check_finite_matrix(name: &str, m: &Array2<f32>) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod finite_tests {
+    use super::first_non_finite;
+
+    #[test]
+    fn first_non_finite_finds_the_first_bad_value_in_any_block() {
+        let mut v = vec![1.0f32; 300];
+        assert_eq!(first_non_finite(&v), None);
+        assert_eq!(first_non_finite(&[]), None);
+        for (pos, bad) in [
+            (0, f32::NAN),
+            (63, f32::INFINITY),
+            (64, f32::NEG_INFINITY),
+            (299, f32::NAN),
+        ] {
+            v[pos] = bad;
+            assert_eq!(first_non_finite(&v), Some(pos));
+            v[pos] = f32::MAX; // large but finite
+        }
+        assert_eq!(first_non_finite(&v), None);
+        v[200] = f32::NAN;
+        v[100] = f32::INFINITY;
+        assert_eq!(first_non_finite(&v), Some(100));
+    }
 }
 
 impl Dataset {

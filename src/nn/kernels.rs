@@ -18,15 +18,20 @@
 //! ReLU mask of the backward pass.
 //!
 //! ```
-//! use localrec::nn::kernels::{gemm, pack_b, Epilogue};
+//! use localrec::nn::kernels::{gemm, pack_b, Epilogue, Rhs, Scratch};
 //! // C (2×3) = A (2×2) · B (2×3) + bias
 //! let a = [1.0f32, 2.0, 3.0, 4.0];
 //! let b = [1.0f32, 0.0, 1.0, 0.0, 1.0, 1.0];
+//! let mut scratch = Scratch::new();
+//! let mut c = [0.0f32; 6];
+//! gemm(2, 3, 2, &a, false, Rhs::RowMajor(&b), &mut c, Epilogue::Bias(&[0.5, 0.5, 0.5]), &mut scratch);
+//! assert_eq!(c, [1.5, 2.5, 3.5, 3.5, 4.5, 7.5]);
+//! // B packed once, for a product repeated with the same B:
 //! let mut packed = Vec::new();
 //! pack_b(&b, 2, 3, &mut packed);
-//! let mut c = [0.0f32; 6];
-//! gemm(2, 3, 2, &a, false, &packed, &mut c, Epilogue::Bias(&[0.5, 0.5, 0.5]), &mut Vec::new());
-//! assert_eq!(c, [1.5, 2.5, 3.5, 3.5, 4.5, 7.5]);
+//! let mut again = [0.0f32; 6];
+//! gemm(2, 3, 2, &a, false, Rhs::Packed(&packed), &mut again, Epilogue::Bias(&[0.5, 0.5, 0.5]), &mut scratch);
+//! assert_eq!(again, c);
 //! ```
 
 /// Columns per register block (one packed panel).
@@ -45,6 +50,32 @@ pub enum Epilogue<'a> {
     BiasRelu(&'a [f32]),
     /// Store A·B where `mask` (same shape as C) is > 0, else 0: the ReLU backward.
     ReluMask(&'a [f32]),
+}
+
+/// The right-hand matrix B (k×n) of a product.
+#[derive(Debug, Clone, Copy)]
+pub enum Rhs<'a> {
+    /// Packed by [`pack_b`] / [`pack_b_transposed`] (done once, reused).
+    Packed(&'a [[f32; NR]]),
+    /// Row-major k×n as stored (a weight matrix, or a batch of output
+    /// gradients). The wasm32 kernel reads it in place when n is a multiple
+    /// of 8; otherwise it is packed into the scratch first.
+    RowMajor(&'a [f32]),
+}
+
+/// Buffers the kernels reuse between calls (they grow once, then nothing is
+/// allocated).
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    a: Vec<f32>,
+    b: Vec<[f32; NR]>,
+    column: Vec<f32>,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self::default()
+    }
 }
 
 /// Packs a row-major k×n matrix B into ⌈n/8⌉ panels of k rows of 8 columns.
@@ -95,18 +126,18 @@ pub fn gemm(
     k: usize,
     a: &[f32],
     a_transposed: bool,
-    packed: &[[f32; NR]],
+    b: Rhs<'_>,
     c: &mut [f32],
     epilogue: Epilogue<'_>,
-    scratch: &mut Vec<f32>,
+    scratch: &mut Scratch,
 ) {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked on the line above.
-        unsafe { gemm_avx2(m, n, k, a, a_transposed, packed, c, epilogue, scratch) };
+        unsafe { gemm_avx2(m, n, k, a, a_transposed, b, c, epilogue, scratch) };
         return;
     }
-    gemm_blocked::<MR>(m, n, k, a, a_transposed, packed, c, epilogue, scratch);
+    gemm_blocked::<MR>(m, n, k, a, a_transposed, b, c, epilogue, scratch);
 }
 
 /// The same kernel compiled for AVX2: 8-wide registers, so 8 rows per block
@@ -121,12 +152,12 @@ unsafe fn gemm_avx2(
     k: usize,
     a: &[f32],
     a_transposed: bool,
-    packed: &[[f32; NR]],
+    b: Rhs<'_>,
     c: &mut [f32],
     epilogue: Epilogue<'_>,
-    scratch: &mut Vec<f32>,
+    scratch: &mut Scratch,
 ) {
-    gemm_blocked::<8>(m, n, k, a, a_transposed, packed, c, epilogue, scratch);
+    gemm_blocked::<8>(m, n, k, a, a_transposed, b, c, epilogue, scratch);
 }
 
 #[inline(always)]
@@ -137,29 +168,87 @@ fn gemm_blocked<const R: usize>(
     k: usize,
     a: &[f32],
     a_transposed: bool,
-    packed: &[[f32; NR]],
+    b: Rhs<'_>,
     c: &mut [f32],
     epilogue: Epilogue<'_>,
-    scratch: &mut Vec<f32>,
+    scratch: &mut Scratch,
 ) {
     if m == 0 || n == 0 {
         return;
     }
     let a = &a[..m * k];
     let c = &mut c[..m * n];
+    // The thin products of an output layer of one unit: a register block of
+    // 8 columns would waste 7 of them.
+    if n == 1 {
+        let column = match b {
+            Rhs::RowMajor(rm) => {
+                scratch.column.clear();
+                scratch.column.extend_from_slice(&rm[..k]);
+                &scratch.column
+            }
+            Rhs::Packed(p) => {
+                scratch.column.clear();
+                scratch.column.extend(p[..k].iter().map(|row| row[0]));
+                &scratch.column
+            }
+        };
+        if a_transposed {
+            column_product_transposed(m, k, a, column, c, epilogue);
+        } else {
+            column_product(m, k, a, column, c, epilogue);
+        }
+        return;
+    }
+    // A shared dimension of one (the gradient flowing back from a one-unit
+    // output layer): an outer product, where the blocked kernel would spend
+    // its time on setup.
+    if k == 1 {
+        let row = match b {
+            Rhs::RowMajor(rm) => &rm[..n],
+            Rhs::Packed(p) => &p.as_flattened()[..n],
+        };
+        outer_product(m, n, a, row, c, epilogue);
+        return;
+    }
     let panels = n.div_ceil(NR);
+    #[cfg(target_arch = "wasm32")]
+    if R == 4 {
+        let (b, panel_stride, row_stride) = match b {
+            Rhs::Packed(p) => (p.as_flattened(), k * NR, NR),
+            Rhs::RowMajor(rm) if n % NR == 0 => (rm, NR, n),
+            Rhs::RowMajor(rm) => {
+                pack_b(rm, k, n, &mut scratch.b);
+                (scratch.b.as_flattened(), k * NR, NR)
+            }
+        };
+        simd128::gemm(
+            m,
+            n,
+            k,
+            a,
+            a_transposed,
+            b,
+            panel_stride,
+            row_stride,
+            c,
+            epilogue,
+        );
+        return;
+    }
+    let packed: &[[f32; NR]] = match b {
+        Rhs::Packed(p) => p,
+        Rhs::RowMajor(rm) => {
+            pack_b(rm, k, n, &mut scratch.b);
+            &scratch.b
+        }
+    };
     if packed.len() < panels * k {
         return; // not reachable: B is packed by the engine for these sizes
     }
-    #[cfg(target_arch = "wasm32")]
-    if R == 4 {
-        let _ = scratch;
-        simd128::gemm(m, n, k, a, a_transposed, packed, c, epilogue);
-        return;
-    }
     let blocks = m.div_ceil(R);
-    pack_a::<R>(a, m, k, a_transposed, scratch);
-    let a_blocks = &scratch[..blocks * k * R];
+    pack_a::<R>(a, m, k, a_transposed, &mut scratch.a);
+    let a_blocks = &scratch.a[..blocks * k * R];
     for ib in 0..blocks {
         let i0 = ib * R;
         let rows = R.min(m - i0);
@@ -171,6 +260,128 @@ fn gemm_blocked<const R: usize>(
             let acc = micro_kernel::<R>(a_block, panel, initial(epilogue, j0, w));
             for (r, row) in acc.iter().enumerate().take(rows) {
                 store(c, n, i0 + r, j0, w, row, epilogue);
+            }
+        }
+    }
+}
+
+/// C (m×1) = A·b for row-major A (m×k): one dot product per row, with four
+/// interleaved partial sums (lane l adds the terms p ≡ l mod 4) so that it
+/// vectorises, then (s0 + s1) + (s2 + s3) and the bias. The same order on
+/// every target, so results stay bit-identical natively and in wasm.
+fn column_product(m: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], epilogue: Epilogue<'_>) {
+    let bias = match epilogue {
+        Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) => bias.first().copied().unwrap_or(0.0),
+        _ => 0.0,
+    };
+    let b = &b[..k];
+    let (b_body, b_tail) = b.split_at(k - k % 4);
+    for (i, (row, out)) in a
+        .chunks_exact(k.max(1))
+        .zip(c.iter_mut())
+        .take(m)
+        .enumerate()
+    {
+        let (body, tail) = row.split_at(k - k % 4);
+        let mut s = [0.0f32; 4];
+        for (x, w) in body.chunks_exact(4).zip(b_body.chunks_exact(4)) {
+            for l in 0..4 {
+                s[l] += x[l] * w[l];
+            }
+        }
+        for (l, (x, w)) in tail.iter().zip(b_tail).enumerate() {
+            s[l] += x * w;
+        }
+        let v = bias + ((s[0] + s[1]) + (s[2] + s[3]));
+        *out = finish(v, i, epilogue);
+    }
+    if k == 0 {
+        for (i, out) in c.iter_mut().enumerate().take(m) {
+            *out = finish(bias, i, epilogue);
+        }
+    }
+}
+
+/// C (m×1) = A·b where `a` holds Aᵀ (k×m row-major): the sum over p runs in
+/// order for four rows at a time (contiguous in Aᵀ).
+fn column_product_transposed(
+    m: usize,
+    k: usize,
+    a: &[f32],
+    b: &[f32],
+    c: &mut [f32],
+    epilogue: Epilogue<'_>,
+) {
+    let bias = match epilogue {
+        Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) => bias.first().copied().unwrap_or(0.0),
+        _ => 0.0,
+    };
+    let mut i0 = 0;
+    while i0 < m {
+        let w = 4.min(m - i0);
+        let mut s = [bias; 4];
+        for (row, &bp) in a.chunks_exact(m).zip(b).take(k) {
+            let x = &row[i0..i0 + w];
+            for l in 0..w {
+                s[l] += x[l] * bp;
+            }
+        }
+        for l in 0..w {
+            c[i0 + l] = finish(s[l], i0 + l, epilogue);
+        }
+        i0 += w;
+    }
+}
+
+/// C (m×n) = a·bᵀ for a column a (m) and a row b (n): `init + a_i·b_j`, the
+/// same arithmetic as the blocked kernel with k = 1.
+fn outer_product(m: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32], epilogue: Epilogue<'_>) {
+    for (i, (out, &x)) in c.chunks_exact_mut(n).zip(a).take(m).enumerate() {
+        match epilogue {
+            Epilogue::None => {
+                for (o, &w) in out.iter_mut().zip(b) {
+                    *o = 0.0 + x * w;
+                }
+            }
+            Epilogue::Bias(bias) => {
+                for ((o, &w), &bj) in out.iter_mut().zip(b).zip(bias) {
+                    *o = bj + x * w;
+                }
+            }
+            Epilogue::BiasRelu(bias) => {
+                for ((o, &w), &bj) in out.iter_mut().zip(b).zip(bias) {
+                    let v = bj + x * w;
+                    *o = if v > 0.0 { v } else { 0.0 };
+                }
+            }
+            Epilogue::ReluMask(mask) => {
+                let mask = &mask[i * n..(i + 1) * n];
+                for ((o, &w), &mk) in out.iter_mut().zip(b).zip(mask) {
+                    let v = 0.0 + x * w;
+                    *o = if mk > 0.0 { v } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+
+/// The epilogue for one value of a one-column result.
+#[inline(always)]
+fn finish(v: f32, i: usize, epilogue: Epilogue<'_>) -> f32 {
+    match epilogue {
+        Epilogue::None | Epilogue::Bias(_) => v,
+        Epilogue::BiasRelu(_) => {
+            if v > 0.0 {
+                v
+            } else {
+                0.0
+            }
+        }
+        Epilogue::ReluMask(mask) => {
+            if mask.get(i).is_some_and(|&mk| mk > 0.0) {
+                v
+            } else {
+                0.0
             }
         }
     }
@@ -257,22 +468,25 @@ mod simd128 {
         k: usize,
         a: &[f32],
         a_transposed: bool,
-        packed: &[[f32; NR]],
+        b: &[f32],
+        panel_stride: usize,
+        row_stride: usize,
         c: &mut [f32],
         epilogue: Epilogue<'_>,
     ) {
         const R: usize = 4;
         let panels = n.div_ceil(NR);
-        let (row_stride, step) = if a_transposed { (1, m) } else { (k, 1) };
+        let (a_row_stride, step) = if a_transposed { (1, m) } else { (k, 1) };
         for i0 in (0..m).step_by(R) {
             let rows = R.min(m - i0);
             // Rows past the end repeat the last row (their results are
             // dropped), so A needs no padding.
-            let offsets: [usize; R] = std::array::from_fn(|r| (i0 + r.min(rows - 1)) * row_stride);
+            let offsets: [usize; R] =
+                std::array::from_fn(|r| (i0 + r.min(rows - 1)) * a_row_stride);
             for q in 0..panels {
-                let panel = &packed[q * k..(q + 1) * k];
                 let j0 = q * NR;
                 let w = NR.min(n - j0);
+                let panel = (b, q * panel_stride, row_stride);
                 let acc = micro_kernel::<R>(a, offsets, step, k, panel, initial(epilogue, j0, w));
                 for (r, row) in acc.iter().enumerate().take(rows) {
                     store(c, n, i0 + r, j0, w, row, epilogue);
@@ -287,21 +501,24 @@ mod simd128 {
         offsets: [usize; R],
         step: usize,
         k: usize,
-        panel: &[[f32; NR]],
+        (b, b_start, b_stride): (&[f32], usize, usize),
         init: [f32; NR],
     ) -> [[f32; NR]; R] {
         let mut out = [init; R];
-        let last = offsets.iter().copied().max().unwrap_or(0) + k.saturating_sub(1) * step;
-        if R != 4 || k == 0 || last >= a.len() || panel.len() < k {
-            // Not reachable from `gemm_blocked`; keeps the unsafe block honest.
-            return out;
+        if R != 4 || k == 0 {
+            return out; // R is always 4 here; k = 0 leaves the initial values
         }
-        // SAFETY: every A index is ≤ `last` < a.len() and every panel row
-        // p < k ≤ panel.len() (both checked above); v128 loads and stores may
-        // be unaligned in wasm.
+        let last_a = offsets.iter().copied().max().unwrap_or(0) + (k - 1) * step;
+        let last_b = b_start + (k - 1) * b_stride + NR - 1;
+        if last_a >= a.len() || last_b >= b.len() {
+            return out; // not reachable from `gemm`; keeps the unsafe block honest
+        }
+        // SAFETY: every A index read is ≤ `last_a` < a.len(), every B index
+        // ≤ `last_b` < b.len() (checked above); v128 loads and stores may be
+        // unaligned in wasm.
         unsafe {
             let ap = a.as_ptr();
-            let bp = panel.as_ptr() as *const f32;
+            let bp = b.as_ptr().add(b_start);
             let i0 = f32x4(init[0], init[1], init[2], init[3]);
             let i1 = f32x4(init[4], init[5], init[6], init[7]);
             let (mut c00, mut c01, mut c10, mut c11) = (i0, i1, i0, i1);
@@ -332,7 +549,7 @@ mod simd128 {
                 a1 = a1.add(step);
                 a2 = a2.add(step);
                 a3 = a3.add(step);
-                b = b.add(NR);
+                b = b.add(b_stride);
             }
             for (row, (lo, hi)) in
                 out.iter_mut()
@@ -444,6 +661,33 @@ fn copy_short<const N: usize>(dst: &mut [f32], src: &[f32]) {
     }
 }
 
+/// Copies a row of the same length as `dst`. In wasm a slice copy is a
+/// `memory.copy`, whose fixed cost per call exceeds a 64-float row's worth
+/// of v128 moves; natively it is the plain `copy_from_slice`.
+#[inline]
+pub fn copy_row(dst: &mut [f32], src: &[f32]) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let n = dst.len().min(src.len());
+        let body = n - n % 4;
+        // SAFETY: i + 4 ≤ body ≤ len of both slices for every v128 moved.
+        unsafe {
+            use core::arch::wasm32::{v128, v128_load, v128_store};
+            let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+            let mut i = 0;
+            while i < body {
+                v128_store(d.add(i) as *mut v128, v128_load(s.add(i) as *const v128));
+                i += 4;
+            }
+        }
+        for (d, &v) in dst[body..n].iter_mut().zip(&src[body..n]) {
+            *d = v;
+        }
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    dst.copy_from_slice(src);
+}
+
 /// Column sums of a row-major m×n matrix into `out` (the bias gradient).
 pub fn column_sums(a: &[f32], n: usize, out: &mut [f32]) {
     out.iter_mut().for_each(|v| *v = 0.0);
@@ -515,7 +759,7 @@ mod tests {
                 }
             };
             let mut packed = Vec::new();
-            let mut scratch = Vec::new();
+            let mut scratch = Scratch::new();
             pack_b(&b, k, n, &mut packed);
             let mut c = vec![f32::NAN; m * n];
             gemm(
@@ -524,12 +768,27 @@ mod tests {
                 k,
                 &a,
                 false,
-                &packed,
+                Rhs::Packed(&packed),
                 &mut c,
                 Epilogue::None,
                 &mut scratch,
             );
             close(&c, &want);
+
+            // B read in place (row-major) gives the same bits as packed B.
+            let mut c_rm = vec![f32::NAN; m * n];
+            gemm(
+                m,
+                n,
+                k,
+                &a,
+                false,
+                Rhs::RowMajor(&b),
+                &mut c_rm,
+                Epilogue::None,
+                &mut scratch,
+            );
+            assert_eq!(c_rm, c, "{m}x{n}x{k} row-major B");
 
             // A given transposed.
             let at = transpose(&a, m, k);
@@ -539,7 +798,7 @@ mod tests {
                 k,
                 &at,
                 true,
-                &packed,
+                Rhs::Packed(&packed),
                 &mut c,
                 Epilogue::None,
                 &mut scratch,
@@ -559,7 +818,7 @@ mod tests {
                 k,
                 &a,
                 false,
-                &packed,
+                Rhs::Packed(&packed),
                 &mut c,
                 Epilogue::BiasRelu(&bias),
                 &mut scratch,
@@ -577,7 +836,7 @@ mod tests {
                 k,
                 &a,
                 false,
-                &packed,
+                Rhs::Packed(&packed),
                 &mut c,
                 Epilogue::ReluMask(&mask),
                 &mut scratch,
@@ -614,10 +873,10 @@ mod tests {
                     k,
                     &a,
                     transposed,
-                    &packed,
+                    Rhs::Packed(&packed),
                     &mut c1,
                     Epilogue::None,
-                    &mut Vec::new(),
+                    &mut Scratch::new(),
                 );
                 gemm_blocked::<MR>(
                     m,
@@ -625,10 +884,10 @@ mod tests {
                     k,
                     &a,
                     transposed,
-                    &packed,
+                    Rhs::Packed(&packed),
                     &mut c2,
                     Epilogue::None,
-                    &mut Vec::new(),
+                    &mut Scratch::new(),
                 );
                 assert_eq!(c1, c2);
             }

@@ -6,6 +6,9 @@
 //! * [`Loss::SoftmaxCrossEntropy`] needs a softmax output: `logsumexp(z)·Σy − Σ y·z`
 //!   (targets may be one-hot or soft), gradient `softmax(z)·Σy − y`.
 //! * [`Loss::MeanSquaredError`] works with any non-softmax output.
+//! * [`Loss::SampledSoftmax`] needs a softmax output and class-index targets
+//!   (one column): training computes only the batch's true classes plus sampled
+//!   negatives (see [`super::sampled`]); evaluation uses the exact full softmax.
 //!
 //! Each example's loss is the mean over its outputs; a batch's loss is
 //! `Σ wᵢ·lᵢ / n` (per-example weights `wᵢ`, default 1), as in Keras.
@@ -28,6 +31,13 @@ pub enum Loss {
     MeanSquaredError,
     /// Categorical cross-entropy; softmax output.
     SoftmaxCrossEntropy,
+    /// Categorical cross-entropy over a wide softmax output, trained on the
+    /// batch's true classes plus `negatives` classes drawn per batch by
+    /// `sampler` (logQ-corrected); targets are class indices (one column).
+    SampledSoftmax {
+        negatives: usize,
+        sampler: super::sampled::Sampler,
+    },
 }
 
 impl Loss {
@@ -35,7 +45,9 @@ impl Loss {
     pub fn check_output(self, output: Activation) -> Result<()> {
         let ok = match self {
             Loss::BinaryCrossEntropy => output == Activation::Sigmoid,
-            Loss::SoftmaxCrossEntropy => output == Activation::Softmax,
+            Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
+                output == Activation::Softmax
+            }
             Loss::MeanSquaredError => output != Activation::Softmax,
         };
         if ok {
@@ -43,7 +55,9 @@ impl Loss {
         } else {
             let need = match self {
                 Loss::BinaryCrossEntropy => "needs a sigmoid output layer",
-                Loss::SoftmaxCrossEntropy => "needs a softmax output layer",
+                Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
+                    "needs a softmax output layer"
+                }
                 Loss::MeanSquaredError => "cannot be used with a softmax output layer",
             };
             Err(Error::invalid(
@@ -51,6 +65,15 @@ impl Loss {
                 format!("{self:?} with {} output", output.name()),
                 need,
             ))
+        }
+    }
+
+    /// Columns of `y` this loss expects for an output layer `output_width` wide:
+    /// the width itself, or 1 (a class index) for sampled softmax.
+    pub fn target_columns(self, output_width: usize) -> usize {
+        match self {
+            Loss::SampledSoftmax { .. } => 1,
+            _ => output_width,
         }
     }
 }
@@ -74,6 +97,10 @@ pub(crate) fn loss_and_grad(
     if width == 0 {
         return 0.0;
     }
+    if let Loss::SampledSoftmax { .. } = loss {
+        // Evaluation is exact; `targets` holds one class index per row.
+        return class_index_loss_and_grad(logits, targets, weights, width, scale, grad);
+    }
     let per_output = 1.0 / width as f32;
     let mut total = 0.0f64;
     let rows = logits
@@ -91,7 +118,10 @@ pub(crate) fn loss_and_grad(
             Loss::BinaryCrossEntropy => {
                 for k in 0..width {
                     let (zk, yk) = (z[k], y[k]);
-                    example += (zk.max(0.0) - zk * yk + (-zk.abs()).exp().ln_1p()) as f64;
+                    // max(z, 0) as a compare-and-select: `f32::max` is a libm
+                    // call in wasm32 (a NaN z is caught by the finite check).
+                    let relu = if zk > 0.0 { zk } else { 0.0 };
+                    example += (relu - zk * yk + (-zk.abs()).exp().ln_1p()) as f64;
                 }
                 example *= per_output as f64;
                 if let Some(g) = g_row {
@@ -115,10 +145,8 @@ pub(crate) fn loss_and_grad(
                     output_activation.backprop_in_place(a, g);
                 }
             }
-            Loss::SoftmaxCrossEntropy => {
-                let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                let sum_exp: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
-                let lse = max as f64 + sum_exp.ln();
+            Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
+                let lse = log_sum_exp(z);
                 let y_sum: f32 = y.iter().sum();
                 let yz: f64 = y.iter().zip(z).map(|(&yk, &zk)| (yk * zk) as f64).sum();
                 example = lse * y_sum as f64 - yz;
@@ -131,6 +159,46 @@ pub(crate) fn loss_and_grad(
             }
         }
         total += w as f64 * example;
+    }
+    total
+}
+
+/// ln Σ e^z, max-shifted so that it never overflows.
+fn log_sum_exp(z: &[f32]) -> f64 {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let sum: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
+    max as f64 + sum.ln()
+}
+
+/// The exact full-softmax cross-entropy with class-index targets (one per
+/// row, `logits` rows×width): Σ wᵢ·(logsumexp(zᵢ) − zᵢ[yᵢ]), and its gradient.
+pub(crate) fn class_index_loss_and_grad(
+    logits: &[f32],
+    labels: &[f32],
+    weights: &[f32],
+    width: usize,
+    scale: f32,
+    mut grad: Option<&mut [f32]>,
+) -> f64 {
+    if width == 0 {
+        return 0.0;
+    }
+    let mut total = 0.0f64;
+    for (i, z) in logits.chunks_exact(width).enumerate() {
+        let t = labels.get(i).map_or(0, |&y| y as usize).min(width - 1);
+        let w = weights.get(i).copied().unwrap_or(1.0);
+        let lse = log_sum_exp(z);
+        total += w as f64 * (lse - z[t] as f64);
+        if let Some(g) = grad
+            .as_deref_mut()
+            .and_then(|g| g.get_mut(i * width..(i + 1) * width))
+        {
+            let s = w * scale;
+            for (gk, &zk) in g.iter_mut().zip(z) {
+                *gk = (((zk as f64 - lse).exp()) as f32) * s;
+            }
+            g[t] -= s;
+        }
     }
     total
 }

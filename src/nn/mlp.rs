@@ -21,8 +21,9 @@
 //! ```
 
 use super::activation::Activation;
+use super::data::first_non_finite;
 use super::dense::Dense;
-use super::kernels::{gemm, pack_b, Epilogue, NR};
+use super::kernels::{gemm, pack_b, Epilogue, Rhs, Scratch, NR};
 use super::optim::OptimizerState;
 use crate::error::{Error, Result};
 use crate::rng::{random_seed, Rng};
@@ -297,7 +298,7 @@ impl Mlp {
                     &ws.input[..rows * d]
                 }
             };
-            if let Some(pos) = input.iter().position(|v| !v.is_finite()) {
+            if let Some(pos) = first_non_finite(input) {
                 return Err(Error::invalid(
                     format!("x[{}][{}]", start + pos / d, pos % d),
                     input[pos],
@@ -315,7 +316,7 @@ impl Mlp {
                 dst,
                 &mut ws.scratch,
             );
-            if let Some(pos) = dst.iter().position(|v| !v.is_finite()) {
+            if let Some(pos) = first_non_finite(dst) {
                 return Err(Error::Training(format!(
                     "the model produced a non-finite score ({}) for row {}: inputs too large for these weights",
                     dst[pos],
@@ -339,7 +340,7 @@ pub(crate) fn forward_rows(
     ping: &mut [f32],
     pong: &mut [f32],
     out: &mut [f32],
-    scratch: &mut Vec<f32>,
+    scratch: &mut Scratch,
 ) {
     let last = layers.len().saturating_sub(1);
     let mut src_is_ping = false;
@@ -365,7 +366,7 @@ pub(crate) fn forward_rows(
             k,
             &src[..rows * k],
             false,
-            panel,
+            Rhs::Packed(panel),
             dst,
             epilogue,
             scratch,
@@ -383,7 +384,7 @@ pub struct Workspace {
     ping: Vec<f32>,
     pong: Vec<f32>,
     input: Vec<f32>,
-    scratch: Vec<f32>,
+    scratch: Scratch,
 }
 
 impl Workspace {

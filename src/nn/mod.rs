@@ -38,6 +38,7 @@ pub mod loss;
 pub mod metrics;
 pub mod mlp;
 pub mod optim;
+pub mod sampled;
 pub mod sampling;
 pub mod schedule;
 pub mod selftest;
@@ -51,6 +52,7 @@ pub use loss::Loss;
 pub use metrics::Metric;
 pub use mlp::{Mlp, MlpParams, OutputBuffer, Workspace};
 pub use optim::{Optimizer, OptimizerState};
+pub use sampled::Sampler;
 pub use schedule::{ReduceOnPlateau, Schedule};
 pub use train::{
     Control, EarlyStopping, EpochLog, History, Monitor, Progress, TrainConfig, Validation,

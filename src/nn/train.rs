@@ -36,11 +36,15 @@ use super::activation::Activation;
 use super::clock;
 use super::data::{argmax, Dataset};
 use super::dense::Dense;
-use super::kernels::{column_sums, gemm, pack_b, pack_b_transposed, Epilogue, NR};
+use super::kernels::{column_sums, copy_row, gemm, pack_b_transposed, Epilogue, Rhs, Scratch, NR};
 use super::loss::{loss_and_grad, Loss};
 use super::metrics::Metric;
 use super::mlp::Mlp;
 use super::optim::{update, Optimizer, OptimizerState, StepScalars};
+use super::sampled::{
+    check_class_labels, class_index_metric, Negatives, Proposal, SampledOutput, Sampler,
+    MAX_NEGATIVES,
+};
 use super::schedule::{warmup_factor, ReduceOnPlateau, Schedule};
 use crate::error::{check_finite, Error, Result};
 use crate::rng::{random_seed, Rng};
@@ -132,6 +136,10 @@ pub struct TrainConfig {
     pub max_ms: Option<f64>,
     /// The clock for `max_ms` (default: [`clock::now_ms`]).
     pub clock: Option<fn() -> f64>,
+    /// For [`Loss::SampledSoftmax`] with [`Sampler::Frequency`]: a relative
+    /// frequency (> 0) per output class to draw negatives from (None: the
+    /// training labels' counts plus one).
+    pub class_frequencies: Option<Vec<f32>>,
 }
 
 impl Default for TrainConfig {
@@ -158,6 +166,7 @@ impl Default for TrainConfig {
             pull_to_start: 0.0,
             max_ms: None,
             clock: None,
+            class_frequencies: None,
         }
     }
 }
@@ -186,16 +195,18 @@ impl TrainConfig {
                 data.input_dim(),
             ));
         }
-        if data.output_dim() != mlp.output_dim() {
+        let target_columns = self.loss.target_columns(mlp.output_dim());
+        if data.output_dim() != target_columns {
             return Err(Error::shape(
                 "training data y columns",
-                mlp.output_dim(),
+                target_columns,
                 data.output_dim(),
             ));
         }
-        check_targets(self.loss, data, "y")?;
+        self.validate_sampled(mlp)?;
+        check_targets(self.loss, data, "y", mlp.output_dim())?;
         if let Validation::Data(v) = &self.validation {
-            check_targets(self.loss, v, "validation y")?;
+            check_targets(self.loss, v, "validation y", mlp.output_dim())?;
         }
         if self.batch_size == 0 {
             return Err(Error::invalid("batch_size", 0, "must be at least 1"));
@@ -243,11 +254,11 @@ impl TrainConfig {
                 return Err(Error::invalid("validation split", f, "must be in [0, 1)"))
             }
             Validation::Data(v)
-                if v.input_dim() != mlp.input_dim() || v.output_dim() != mlp.output_dim() =>
+                if v.input_dim() != mlp.input_dim() || v.output_dim() != target_columns =>
             {
                 return Err(Error::shape(
                     "validation data columns (x, y)",
-                    format!("({}, {})", mlp.input_dim(), mlp.output_dim()),
+                    format!("({}, {})", mlp.input_dim(), target_columns),
                     format!("({}, {})", v.input_dim(), v.output_dim()),
                 ));
             }
@@ -265,9 +276,83 @@ impl TrainConfig {
     }
 }
 
-/// Cross-entropy needs probabilities as targets: [0, 1] for BCE, ≥ 0 for softmax.
-fn check_targets(loss: Loss, data: &Dataset, name: &str) -> Result<()> {
+impl TrainConfig {
+    /// The sampled-softmax settings, and `class_frequencies` used only there.
+    fn validate_sampled(&self, mlp: &Mlp) -> Result<()> {
+        let Loss::SampledSoftmax { negatives, sampler } = self.loss else {
+            if self.class_frequencies.is_some() {
+                return Err(Error::invalid(
+                    "class_frequencies",
+                    "given",
+                    "only used by Loss::SampledSoftmax with Sampler::Frequency",
+                ));
+            }
+            return Ok(());
+        };
+        let classes = mlp.output_dim();
+        if classes < 2 {
+            return Err(Error::invalid(
+                "output layer width",
+                classes,
+                "sampled softmax needs at least 2 classes",
+            ));
+        }
+        if negatives == 0 || negatives > MAX_NEGATIVES {
+            return Err(Error::invalid(
+                "negatives",
+                negatives,
+                format!("must be in 1..={MAX_NEGATIVES}"),
+            ));
+        }
+        if self.class_weights.is_some() {
+            return Err(Error::invalid(
+                "class_weights",
+                "given",
+                "not supported with sampled softmax: use per-example weights",
+            ));
+        }
+        let monitored = self.early_stopping.and_then(|e| match e.monitor {
+            Monitor::Metric(m) => Some(m),
+            Monitor::Loss => None,
+        });
+        if let Some(m) = self
+            .metrics
+            .iter()
+            .chain(&monitored)
+            .find(|m| !matches!(m, Metric::Accuracy | Metric::LogLoss))
+        {
+            return Err(Error::invalid(
+                "metrics",
+                format!("{m:?}"),
+                "sampled softmax (class-index targets) supports Accuracy and LogLoss",
+            ));
+        }
+        if let Some(f) = &self.class_frequencies {
+            if sampler != Sampler::Frequency {
+                return Err(Error::invalid(
+                    "class_frequencies",
+                    "given",
+                    "only used with Sampler::Frequency",
+                ));
+            }
+            if f.len() != classes {
+                return Err(Error::shape(
+                    "class_frequencies (one per output class)",
+                    classes,
+                    f.len(),
+                ));
+            }
+            Proposal::from_weights(f, "class_frequencies")?;
+        }
+        Ok(())
+    }
+}
+
+/// Cross-entropy needs probabilities as targets: [0, 1] for BCE, ≥ 0 for
+/// softmax; sampled softmax needs class indices below `classes`.
+fn check_targets(loss: Loss, data: &Dataset, name: &str, classes: usize) -> Result<()> {
     let (ok, rule): (fn(f32) -> bool, &str) = match loss {
+        Loss::SampledSoftmax { .. } => return check_class_labels(data.y(), classes, name),
         Loss::BinaryCrossEntropy => (
             |v| (0.0..=1.0).contains(&v),
             "binary cross-entropy needs targets in [0, 1]",
@@ -313,6 +398,9 @@ pub struct History {
     pub steps: u64,
     /// Training examples processed.
     pub samples: u64,
+    /// Output-layer columns computed by the updates, summed over steps: the
+    /// full width per step, or the candidate columns with sampled softmax.
+    pub output_columns: u64,
     /// Rows used for training and for validation.
     pub train_rows: usize,
     pub val_rows: usize,
@@ -362,11 +450,9 @@ struct Buffers {
     masks: Vec<Vec<f32>>,
     logits: Vec<f32>,
     deltas: Vec<Vec<f32>>,
-    packed: Vec<Vec<[f32; NR]>>,
+    /// Wᵀ of each layer above the first, packed for `dX = dZ·Wᵀ`.
     packed_t: Vec<Vec<[f32; NR]>>,
-    packed_delta: Vec<[f32; NR]>,
-    /// Packed A blocks for the kernels.
-    scratch: Vec<f32>,
+    scratch: Scratch,
     /// Gradients per tensor: w₀, b₀, w₁, b₁, …
     grads: Vec<Vec<f32>>,
 }
@@ -392,12 +478,8 @@ impl Buffers {
             masks: per_layer(dropout),
             logits: vec![0.0; cap * output],
             deltas: per_layer(true),
-            packed: vec![Vec::new(); layers.len()],
             packed_t: vec![Vec::new(); layers.len()],
-            packed_delta: Vec::with_capacity(
-                cap * widths.iter().copied().max().unwrap_or(1).div_ceil(NR),
-            ),
-            scratch: Vec::new(),
+            scratch: Scratch::new(),
             grads: layers
                 .iter()
                 .flat_map(|l| [vec![0.0; l.w.len()], vec![0.0; l.b.len()]])
@@ -409,16 +491,10 @@ impl Buffers {
         b
     }
 
+    /// Re-packs Wᵀ after layer `l` changed (W itself is read in place).
     fn repack(&mut self, layers: &[Dense], l: usize) {
-        if let (Some(layer), Some(p), Some(pt)) = (
-            layers.get(l),
-            self.packed.get_mut(l),
-            self.packed_t.get_mut(l),
-        ) {
-            pack_b(layer.w_slice(), layer.inputs(), layer.outputs(), p);
-            if l > 0 {
-                pack_b_transposed(layer.w_slice(), layer.inputs(), layer.outputs(), pt);
-            }
+        if let (true, Some(layer), Some(pt)) = (l > 0, layers.get(l), self.packed_t.get_mut(l)) {
+            pack_b_transposed(layer.w_slice(), layer.inputs(), layer.outputs(), pt);
         }
     }
 
@@ -428,7 +504,7 @@ impl Buffers {
         let xs = data.x().as_slice().unwrap_or(&[]);
         let ys = data.y().as_slice().unwrap_or(&[]);
         for (i, &r) in rows.iter().enumerate() {
-            self.x[i * d..(i + 1) * d].copy_from_slice(&xs[r * d..(r + 1) * d]);
+            copy_row(&mut self.x[i * d..(i + 1) * d], &xs[r * d..(r + 1) * d]);
             if o == 1 {
                 self.y[i] = ys[r]; // one target: skip the memmove call
             } else {
@@ -438,8 +514,16 @@ impl Buffers {
         }
     }
 
-    /// Forward pass over the first `rows` loaded rows; dropout when `rng` is given.
-    fn forward(&mut self, layers: &[Dense], rows: usize, dropout: f32, mut rng: Option<&mut Rng>) {
+    /// Forward pass over the first `rows` loaded rows; dropout when `rng` is
+    /// given. Without `with_output`, stops before the output layer (sampled softmax).
+    fn forward(
+        &mut self,
+        layers: &[Dense],
+        rows: usize,
+        dropout: f32,
+        mut rng: Option<&mut Rng>,
+        with_output: bool,
+    ) {
         let last = layers.len().saturating_sub(1);
         for (l, layer) in layers.iter().enumerate() {
             let (k, n) = (layer.inputs(), layer.outputs());
@@ -452,6 +536,9 @@ impl Buffers {
             let act = layer.activation();
             let Some(out) = after.first_mut() else { return };
             let out = &mut out[..rows * n];
+            if l == last && !with_output {
+                return;
+            }
             if l == last {
                 let logits = &mut self.logits[..rows * n];
                 gemm(
@@ -460,7 +547,7 @@ impl Buffers {
                     k,
                     input,
                     false,
-                    &self.packed[l],
+                    Rhs::RowMajor(layer.w_slice()),
                     logits,
                     Epilogue::Bias(layer.b_slice()),
                     &mut self.scratch,
@@ -476,7 +563,7 @@ impl Buffers {
                     k,
                     input,
                     false,
-                    &self.packed[l],
+                    Rhs::RowMajor(layer.w_slice()),
                     out,
                     Epilogue::BiasRelu(layer.b_slice()),
                     &mut self.scratch,
@@ -488,7 +575,7 @@ impl Buffers {
                     k,
                     input,
                     false,
-                    &self.packed[l],
+                    Rhs::RowMajor(layer.w_slice()),
                     out,
                     Epilogue::Bias(layer.b_slice()),
                     &mut self.scratch,
@@ -527,7 +614,6 @@ impl Buffers {
             };
             let (lower, upper) = self.deltas.split_at_mut(l);
             let delta = &upper[0][..rows * n];
-            pack_b(delta, rows, n, &mut self.packed_delta);
             let (gw, gb) = self.grads.split_at_mut(2 * l + 1);
             gemm(
                 k,
@@ -535,7 +621,7 @@ impl Buffers {
                 rows,
                 input,
                 true,
-                &self.packed_delta,
+                Rhs::RowMajor(delta),
                 &mut gw[2 * l],
                 Epilogue::None,
                 &mut self.scratch,
@@ -556,7 +642,7 @@ impl Buffers {
                     n,
                     delta,
                     false,
-                    &self.packed_t[l],
+                    Rhs::Packed(&self.packed_t[l]),
                     below,
                     epilogue,
                     &mut self.scratch,
@@ -608,6 +694,86 @@ impl Buffers {
             1.0 / rows as f32,
             grad,
         )
+    }
+}
+
+/// The sampled-softmax path, taken only for [`Loss::SampledSoftmax`].
+impl Buffers {
+    /// Forward to the last hidden layer, the output layer on the batch's
+    /// candidate columns only, the sampled loss, and the backward pass down to
+    /// layer `lowest`: hidden layers' gradients land in `grads`, the candidate
+    /// columns' in `sm.grad`. Returns Σ wᵢ·lᵢ over the batch.
+    #[allow(clippy::too_many_arguments)]
+    fn sampled_pass(
+        &mut self,
+        layers: &[Dense],
+        sm: &mut SampledOutput,
+        rows: usize,
+        dropout: f32,
+        dropout_rng: Option<&mut Rng>,
+        negatives: Negatives<'_>,
+        lowest: usize,
+    ) -> Result<f64> {
+        let Some(output) = layers.last() else {
+            return Ok(0.0);
+        };
+        let last = layers.len() - 1;
+        let dropout_active = dropout > 0.0 && dropout_rng.is_some();
+        self.forward(layers, rows, dropout, dropout_rng, false);
+        sm.choose(&self.y[..rows], negatives)?;
+        sm.gather(output);
+        let k = output.inputs();
+        let input: &[f32] = if last == 0 {
+            &self.x[..rows * k]
+        } else {
+            &self.acts[last - 1][..rows * k]
+        };
+        let scale = 1.0 / rows.max(1) as f32;
+        let loss = sm.forward_loss(input, rows, k, &self.w[..rows], scale, &mut self.scratch);
+        if last <= lowest {
+            sm.backward(input, rows, k, None, &mut self.scratch);
+            return Ok(loss);
+        }
+        let prev = &layers[last - 1];
+        let relu = prev.activation() == Activation::Relu;
+        let below = &mut self.deltas[last - 1][..rows * k];
+        sm.backward(
+            input,
+            rows,
+            k,
+            Some((below, relu.then_some(input))),
+            &mut self.scratch,
+        );
+        if dropout_active {
+            below
+                .iter_mut()
+                .zip(&self.masks[last - 1][..rows * k])
+                .for_each(|(g, m)| *g *= m);
+        }
+        if !relu {
+            let outputs = if dropout_active {
+                &self.pre_dropout[last - 1][..rows * k]
+            } else {
+                input
+            };
+            prev.activation().backprop_in_place(outputs, below);
+        }
+        self.backward(&layers[..last], rows, lowest, dropout_active);
+        Ok(loss)
+    }
+}
+
+/// The output layer's optimizer moments (first w, first b, second w, second b).
+fn output_moments(state: &mut OptimizerState, last: usize) -> [&mut [f32]; 4] {
+    let (first_w, first_b) = tensor_pair(&mut state.first, 2 * last);
+    let (second_w, second_b) = tensor_pair(&mut state.second, 2 * last);
+    [first_w, first_b, second_w, second_b]
+}
+
+fn tensor_pair(tensors: &mut [Vec<f32>], t: usize) -> (&mut [f32], &mut [f32]) {
+    match tensors.get_mut(t..t + 2) {
+        Some([w, b]) => (w.as_mut_slice(), b.as_mut_slice()),
+        _ => (&mut [], &mut []),
     }
 }
 
@@ -689,7 +855,7 @@ fn evaluate(
     let mut outputs = Vec::with_capacity(rows.len() * out_dim);
     for chunk in rows.chunks(buf.cap.max(1)) {
         buf.load(data, chunk, weights);
-        buf.forward(layers, chunk.len(), 0.0, None);
+        buf.forward(layers, chunk.len(), 0.0, None, true);
         total += buf.loss_and_delta(layers, loss, chunk.len(), false);
         weight_sum += chunk.len() as f64;
         outputs.extend_from_slice(&buf.acts[li][..chunk.len() * out_dim]);
@@ -708,6 +874,14 @@ fn metric_value(
 ) -> Result<f32> {
     let width = data.output_dim();
     let ys = data.y().as_slice().unwrap_or(&[]);
+    if softmax && width == 1 && !rows.is_empty() && outputs.len() > rows.len() {
+        // Sampled softmax: one class index per row, full-softmax outputs.
+        let labels: Vec<f32> = rows
+            .iter()
+            .map(|&r| ys.get(r).copied().unwrap_or(0.0))
+            .collect();
+        return class_index_metric(metric, outputs, outputs.len() / rows.len(), &labels);
+    }
     let targets: Vec<f32> = rows
         .iter()
         .flat_map(|&r| ys[r * width..(r + 1) * width].iter().copied())
@@ -867,6 +1041,26 @@ impl Mlp {
         };
         let batches = train_rows.len().div_ceil(cfg.batch_size);
         let mut lr = base_lr;
+        // Sampled softmax: the output layer is computed and updated on the
+        // batch's candidate columns only, apart from the other layers.
+        let last = self.layers.len().saturating_sub(1);
+        let mut sampled = match cfg.loss {
+            Loss::SampledSoftmax { negatives, sampler } => {
+                let labels = train_rows
+                    .iter()
+                    .map(|&r| data.y().get((r, 0)).copied().unwrap_or(0.0));
+                let frequencies = cfg.class_frequencies.as_deref();
+                let classes = self.output_dim();
+                let sm =
+                    SampledOutput::for_training(classes, negatives, sampler, frequencies, labels)?;
+                Some((sm, rng.fork()))
+            }
+            _ => None,
+        };
+        let output_learns = trainable.get(last).copied().unwrap_or(false);
+        let dense_trainable: Vec<bool> = (0..self.layers.len())
+            .map(|l| trainable[l] && !(sampled.is_some() && l == last))
+            .collect();
 
         'epochs: for epoch in 0..cfg.epochs {
             if cfg.shuffle {
@@ -882,24 +1076,45 @@ impl Mlp {
                 } else {
                     None
                 };
-                buf.forward(&self.layers, n, cfg.dropout, dropout_rng);
-                let loss_sum = buf.loss_and_delta(&self.layers, cfg.loss, n, true);
+                let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut() {
+                    let negatives = Negatives::Draw(negatives_rng);
+                    buf.sampled_pass(
+                        &self.layers,
+                        sm,
+                        n,
+                        cfg.dropout,
+                        dropout_rng,
+                        negatives,
+                        lowest,
+                    )?
+                } else {
+                    buf.forward(&self.layers, n, cfg.dropout, dropout_rng, true);
+                    buf.loss_and_delta(&self.layers, cfg.loss, n, true)
+                };
                 if !loss_sum.is_finite() {
                     return Err(Error::Training(format!(
                         "the loss became {loss_sum} at epoch {epoch}, batch {b}: lower the learning rate, \
                          add clip_norm, or scale the inputs"
                     )));
                 }
-                buf.backward(&self.layers, n, lowest, cfg.dropout > 0.0);
+                if sampled.is_none() {
+                    buf.backward(&self.layers, n, lowest, cfg.dropout > 0.0);
+                }
                 regularize(
                     &self.layers,
                     Some(start_layers),
                     cfg,
-                    &trainable,
+                    &dense_trainable,
                     &mut buf.grads,
                 );
+                let mut sampled_grad: &mut [f32] = &mut [];
+                if let Some((sm, _)) = sampled.as_mut().filter(|_| output_learns) {
+                    let (k, start) = (self.layers[last].inputs(), start_layers.get(last));
+                    sm.regularize(k, cfg.l1, cfg.l2, cfg.pull_to_start, start);
+                    sampled_grad = &mut sm.grad;
+                }
                 if let Some(max_norm) = cfg.clip_norm {
-                    clip(&mut buf.grads, &trainable, max_norm);
+                    clip(&mut buf.grads, &dense_trainable, max_norm, sampled_grad);
                 }
                 lr = base_lr
                     * cfg.schedule.factor(epoch)
@@ -907,7 +1122,7 @@ impl Mlp {
                     * plateau_factor;
                 state.step += 1;
                 let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);
-                for (l, &learns) in trainable.iter().enumerate() {
+                for (l, &learns) in dense_trainable.iter().enumerate() {
                     if !learns {
                         continue;
                     }
@@ -935,10 +1150,18 @@ impl Mlp {
                     }
                     buf.repack(&self.layers, l);
                 }
+                if let Some((sm, _)) = sampled.as_mut().filter(|_| output_learns) {
+                    let moments = output_moments(&mut state, last);
+                    sm.update(&cfg.optimizer, scalars, &mut self.layers[last], moments);
+                }
                 epoch_loss += loss_sum;
                 epoch_rows += n;
                 history.steps += 1;
                 history.samples += n as u64;
+                history.output_columns += sampled
+                    .as_ref()
+                    .map_or(self.output_dim(), |(sm, _)| sm.width())
+                    as u64;
                 let progress = Progress {
                     epoch,
                     epochs: cfg.epochs,
@@ -960,6 +1183,9 @@ impl Mlp {
             }
 
             // End of epoch: validation loss, metrics, monitoring.
+            if sampled.is_some() {
+                buf.repack(&self.layers, last); // keep the packed Wᵀ in step with the column updates
+            }
             let loss = (epoch_loss / epoch_rows.max(1) as f64) as f32;
             let (val_loss, outputs) = match val_data {
                 Some(v) => {
@@ -1091,14 +1317,16 @@ impl Mlp {
     }
 }
 
-/// Scales the trainable gradients so that their global L2 norm is at most `max_norm`.
-fn clip(grads: &mut [Vec<f32>], trainable: &[bool], max_norm: f32) {
+/// Scales the trainable gradients (and `extra`: the sampled output columns')
+/// so that their global L2 norm is at most `max_norm`.
+fn clip(grads: &mut [Vec<f32>], trainable: &[bool], max_norm: f32, extra: &mut [f32]) {
     let is_trainable = |t: usize| trainable.get(t / 2).copied().unwrap_or(false);
     let norm_sq: f64 = grads
         .iter()
         .enumerate()
         .filter(|(t, _)| is_trainable(*t))
         .flat_map(|(_, g)| g.iter())
+        .chain(extra.iter())
         .map(|&g| (g as f64) * (g as f64))
         .sum();
     let norm = norm_sq.sqrt();
@@ -1109,7 +1337,53 @@ fn clip(grads: &mut [Vec<f32>], trainable: &[bool], max_norm: f32) {
                 g.iter_mut().for_each(|v| *v *= scale);
             }
         }
+        extra.iter_mut().for_each(|v| *v *= scale);
     }
+}
+
+/// The sampled-softmax objective of the whole dataset taken as one batch,
+/// with the given negative draws (`negatives`, class indices) instead of
+/// random ones, and its gradient per tensor (w₀, b₀, …; zero in the output
+/// columns that are not candidates), without dropout: for gradient checks.
+pub fn sampled_objective_and_gradient(
+    mlp: &Mlp,
+    data: &Dataset,
+    cfg: &TrainConfig,
+    negatives: &[usize],
+    start: Option<&Mlp>,
+) -> Result<(f64, Vec<Vec<f32>>)> {
+    cfg.validate(mlp, data)?;
+    let Loss::SampledSoftmax { sampler, .. } = cfg.loss else {
+        return Err(Error::invalid(
+            "loss",
+            format!("{:?}", cfg.loss),
+            "must be Loss::SampledSoftmax",
+        ));
+    };
+    let rows: Vec<usize> = (0..data.len()).collect();
+    let weights = example_weights(data, None);
+    let mut buf = Buffers::new(&mlp.layers, rows.len(), false);
+    buf.load(data, &rows, &weights);
+    let classes = mlp.output_dim();
+    let labels = data.y().iter().copied();
+    let frequencies = cfg.class_frequencies.as_deref();
+    let mut sm =
+        SampledOutput::for_training(classes, negatives.len(), sampler, frequencies, labels)?;
+    let fixed = Negatives::Fixed(negatives);
+    let loss = buf.sampled_pass(&mlp.layers, &mut sm, rows.len(), 0.0, None, fixed, 0)?;
+    let last = mlp.layers.len().saturating_sub(1);
+    let hidden: Vec<bool> = (0..mlp.layers.len()).map(|l| l != last).collect();
+    let start = start.map(|s| s.layers.as_slice());
+    let mut reg = regularize(&mlp.layers, start, cfg, &hidden, &mut buf.grads);
+    if let Some(output) = mlp.layers.get(last) {
+        let (k, n) = (output.inputs(), output.outputs());
+        let start_output = start.and_then(|s| s.get(last));
+        reg += sm.regularize(k, cfg.l1, cfg.l2, cfg.pull_to_start, start_output);
+        let (gw, gb) = sm.dense_gradient(k, n);
+        buf.grads[2 * last] = gw;
+        buf.grads[2 * last + 1] = gb;
+    }
+    Ok((loss / rows.len() as f64 + reg, buf.grads))
 }
 
 /// The full-batch objective (mean loss + regularizers) and its gradient per
@@ -1125,7 +1399,7 @@ pub fn objective_and_gradient(
     let weights = example_weights(data, cfg.class_weights.as_deref());
     let mut buf = Buffers::new(&mlp.layers, rows.len(), false);
     buf.load(data, &rows, &weights);
-    buf.forward(&mlp.layers, rows.len(), 0.0, None);
+    buf.forward(&mlp.layers, rows.len(), 0.0, None, true);
     let loss = buf.loss_and_delta(&mlp.layers, cfg.loss, rows.len(), true) / rows.len() as f64;
     buf.backward(&mlp.layers, rows.len(), 0, false);
     let trainable = vec![true; mlp.layers.len()];

@@ -282,7 +282,7 @@ impl Recommender {
                     .flatten()
                     .map(|c| (c, s.score))
             })
-            .collect()
+            .fold(BTreeMap::new(), crate::sort::inserted_pair)
     }
 
     /// The logged events as (catalog index, kind, time), known items only.
@@ -531,7 +531,7 @@ impl Recommender {
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .collect();
+            .fold(BTreeSet::new(), crate::sort::inserted);
         let mut scored: Vec<(f32, u32)> = Vec::new();
         for (i, item) in table.items().iter().enumerate() {
             let i = i as u32;
@@ -551,7 +551,7 @@ impl Recommender {
         }
         let candidates = scored.len();
         // Highest score first; ties in catalog order (deterministic).
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let picked = diversify(table, scored, opts.k, &opts.diversity);
         let mut items = Vec::with_capacity(picked.len());
         for (s, i) in picked {
@@ -683,7 +683,7 @@ impl Recommender {
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .collect();
+            .fold(BTreeSet::new(), crate::sort::inserted);
         let local = self.profile.co_occurring(q);
         let base_n: &[(u32, f32)] = self.base_stats().map_or(&[], |b| b.neighbours(q));
         let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
@@ -713,7 +713,7 @@ impl Recommender {
             }
         }
         let candidates = scored.len();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        crate::sort::sort_by(&mut scored, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(opts.k);
         let items: Vec<Recommendation> = scored
             .into_iter()
@@ -879,7 +879,7 @@ impl Recommender {
             distinct_items: events
                 .iter()
                 .map(|e| e.item.as_str())
-                .collect::<BTreeSet<_>>()
+                .fold(BTreeSet::new(), crate::sort::inserted)
                 .len(),
             by_kind,
             first_event_ms: events.first().map(|e| e.ts_ms),

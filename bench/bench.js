@@ -10,6 +10,7 @@
 //   score=1000,10000                                      scoring sizes
 //   pn=2000 pepochs=10                                    personalisation: new examples × epochs
 //   reps=3 score_reps=15 min_sample_ms=25                 repetitions (training, personalisation / scoring)
+//   warm_ms=2000                                          untimed warm-up fits before the timed training runs
 //   libs=localrec,tfjs-wasm,tfjs-cpu                      what to run
 //   real=1 items=10000 events=200 k=20 chunk_ms=50       the real job with the package API (LocalRecCore)
 //   profile=1                                             where localrec's training time goes
@@ -28,7 +29,7 @@ const cfg = {
   pkg: params.get('pkg') || '../target/bench/pkg/localrec.js',
   seed: num('seed', 42),
   profile: num('profile', 1), real: num('real', 1), basemodel: num('basemodel', 1), chunkMs: num('chunk_ms', 50), items: num('items', 10000), sessions: num('sessions', 20000), events: num('events', 200),
-  k: num('k', 20),
+  k: num('k', 20), warmMs: num('warm_ms', 2000),
 };
 
 const state = (window.__bench = { done: false, error: null, results: null, progress: '' });
@@ -195,11 +196,20 @@ async function runLib(lib, data, memory) {
   // Warm-up (untimed, every library alike): a short fit so that the engines' optimising compilers
   // (Firefox compiles wasm with a baseline tier first and the optimised code in the background) and
   // the libraries' lazy set-up are done before the clock starts.
+  // Short fits are repeated for at least `warm_ms` (default 2 s): measured in Firefox, localrec's first full
+  // run after a single short warm-up was still ~40 % slower than the fifth (tier-up still in progress).
   {
     const warm = lib.create();
     const wn = Math.min(cfg.n, 2048);
-    await lib.fit(warm, data.train.x.subarray(0, wn * cfg.dim), data.train.y.subarray(0, wn), wn, 2);
+    const until = now() + cfg.warmMs;
+    let fits = 0;
+    do {
+      await lib.fit(warm, data.train.x.subarray(0, wn * cfg.dim), data.train.y.subarray(0, wn), wn, 2);
+      fits += 1;
+      await sleep(0);
+    } while (now() < until);
     lib.dispose(warm);
+    log(`  warm-up: ${fits} short fits`);
     await sleep(50);
   }
   for (let r = 0; r < cfg.reps; r++) {

@@ -32,7 +32,8 @@ from webdriver.client import Driver, Firefox, free_port  # noqa: E402
 TFJS = os.path.join(ROOT, "bench", "node_modules", "@tensorflow")
 LIBS = ["localrec", "tfjs-wasm", "tfjs-cpu"]
 SMOKE_QUERY = {"n": 512, "test": 128, "epochs": 1, "score": "100,1000", "pn": 128, "pepochs": 2,
-               "reps": 1, "score_reps": 2, "min_sample_ms": 1, "items": 300, "sessions": 300, "events": 30}
+               "reps": 1, "score_reps": 2, "min_sample_ms": 1, "items": 300, "sessions": 300, "events": 30,
+               "warm_ms": 0}
 
 
 # ---- a static server for the repo root (the page, the bench build, node_modules) ----------------------

@@ -181,8 +181,9 @@ impl Head {
         }
         let last = self.layers.len().saturating_sub(1);
         // Activations feature-major: a[j][r] is feature j of row r.
-        let mut a = [[0.0f32; LANES]; MAX_WIDTH];
-        let mut b = [[0.0f32; LANES]; MAX_WIDTH];
+        let (mut a_buf, mut b_buf) = ([[0.0f32; LANES]; MAX_WIDTH], [[0.0f32; LANES]; MAX_WIDTH]);
+        // Swapping the references, not the 8 KiB arrays, between layers.
+        let (mut a, mut b) = (&mut a_buf, &mut b_buf);
         for (rows, outs) in xs.chunks(n_in * LANES).zip(out.chunks_mut(LANES)) {
             let used = (rows.len() / n_in).min(outs.len());
             for (r, x) in rows.chunks_exact(n_in).take(used).enumerate() {

@@ -32,11 +32,28 @@
 //! popularity / co-occurrence / Markov / session tables, and [`BaseStats`]'
 //! catalog-aligned co-occurrence lists (8 bytes a neighbour). Events and the
 //! profile are bounded by `maxEvents`, the head is a few hundred weights.
+//! A `recommend` call over 50,000 items raises the heap 2.3 MiB above the
+//! live heap at its peak (the scores, 8 bytes an item; a flag per item; the
+//! base re-ranker's candidate generation), all freed when it returns.
 //! `recommend` scores every item (13 features + the head): linear in the
-//! catalog, ~50 ms for 50,000 items in that test build (per-item map
-//! lookups are skipped for items the profile and the base model's
-//! neighbours do not hold). `maxCatalogItems` (default 200,000) bounds the
-//! catalog.
+//! catalog, 9 ms for 50,000 items in headless Firefox (release build,
+//! median of 15 calls; 28 ms before the dense tables below) and 6.0 ms
+//! natively (release; 23 ms before). What it costs per item: the 13
+//! features — the token affinity read from a dense per-token table
+//! (`ItemTable` renumbers the attribute tokens densely), the Jaccard loop
+//! against the ≤ 10 recent items only for items sharing a token with one of
+//! them, the category / brand affinity by interned id, per-item maps only
+//! for the few items the profile or the co-occurrence lists hold, an `ln`
+//! and an `exp` for the price closeness — then the head (13 → 16 → 1:
+//! ~220 multiply-adds, eight items at a time, bit-identical to one at a
+//! time); only the best `k` (or MMR's pool) are sorted (`select_nth`). In
+//! the native profile the features take about twice the head's time.
+//! `similar` is ~1 ms native, 2 ms in Firefox. `maxCatalogItems` (default
+//! 200,000) bounds the catalog; time and memory grow linearly with it.
+//! Measured with `cargo test --release --lib -- --ignored --nocapture
+//! recommend_speed_on_50k_items` and `CARGO_PROFILE_RELEASE_PANIC=unwind
+//! wasm-pack test --release --headless --firefox -- --test web_scale --
+//! --nocapture`.
 //!
 //! Errors and edge cases (never a panic): calls before `load_catalog` fail
 //! naming `catalog`; unknown item ids in events are counted rejections;

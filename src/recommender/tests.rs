@@ -951,7 +951,8 @@ fn recommend_speed_on_50k_items() {
         k,
         ..Default::default()
     };
-    let cases: [(&str, Box<dyn Fn() + '_>); 4] = [
+    type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let cases: [Case; 4] = [
         (
             "recommend k=20",
             Box::new(|| drop(r.recommend(&opts(20)).unwrap())),

@@ -7,7 +7,7 @@ PORT ?= 8080
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers
 
-.PHONY: assets setup demo test build build-web build-bundler package test-native test-browser lint clean
+.PHONY: assets setup demo test build build-web build-bundler package size test-native test-browser lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -27,6 +27,10 @@ build-bundler:
 	wasm-opt $(WASM_OPT_FLAGS) pkg-bundler/localrec_bg.wasm -o pkg-bundler/localrec_bg.wasm
 	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg-bundler/
 	python3 scripts/merge_pkg_json.py pkg-bundler/package.json pkg.json
+
+## The download size of pkg/ (every shipped .wasm and .js, raw and gzip -9), after build-web.
+size:
+	python3 scripts/package_size.py pkg
 
 ## npm tarball of the web build.
 package: setup build-web build-bundler

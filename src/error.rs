@@ -41,15 +41,20 @@ impl Error {
         value: impl fmt::Display,
         reason: impl Into<String>,
     ) -> Self {
-        let mut value = value.to_string();
+        Self::invalid_text(field.into(), value.to_string(), reason.into())
+    }
+
+    /// The non-generic body of [`Error::invalid`]: compiled once, not per argument type
+    /// (that kept a copy per call-site type combination in the WebAssembly).
+    fn invalid_text(field: String, mut value: String, reason: String) -> Self {
         // Values may be megabytes of attacker-chosen text: keep messages short.
         if value.chars().count() > 80 {
             value = value.chars().take(77).collect::<String>() + "...";
         }
         Error::InvalidInput {
-            field: field.into(),
+            field,
             value,
-            reason: reason.into(),
+            reason,
         }
     }
 

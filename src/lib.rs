@@ -13,6 +13,7 @@
 //! - [`rec`] — the recommender: candidates, features, ranking, reasons.
 //! - [`eval`] — offline evaluation on real interaction logs (used by the CLI).
 //! - [`codec`], [`rng`], [`error`] — the shared binary format, seeded RNG and error type.
+//! - [`sort`] — stable sorting compiled once (keeps the WebAssembly small).
 
 pub mod codec;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod prep;
 pub mod rec;
 pub mod recommender;
 pub mod rng;
+pub mod sort;
 pub mod wasm;
 
 pub use error::{Error, Result};

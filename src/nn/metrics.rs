@@ -138,8 +138,7 @@ pub fn f1(probs: &[f32], labels: &[f32], threshold: f32) -> Result<f32> {
 /// one class is present (the AUC is undefined there; 0.5 is "no skill").
 pub fn roc_auc(probs: &[f32], labels: &[f32]) -> Result<f32> {
     check(probs, labels)?;
-    let mut order: Vec<usize> = (0..probs.len()).collect();
-    order.sort_by(|&a, &b| probs[a].total_cmp(&probs[b]));
+    let order = crate::sort::order_by(probs.len(), |a, b| probs[a].total_cmp(&probs[b]));
     let positives = labels.iter().filter(|&&y| y >= 0.5).count() as f64;
     let negatives = probs.len() as f64 - positives;
     if positives == 0.0 || negatives == 0.0 {

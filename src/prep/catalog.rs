@@ -114,7 +114,7 @@ pub fn attribute_tokens(item: &CleanItem) -> Vec<u32> {
         t.push(brand_token(b));
     }
     t.extend(item.tags.iter().map(|s| tag_token(s)));
-    t.sort_unstable();
+    crate::sort::sort(&mut t);
     t.dedup();
     t
 }
@@ -135,7 +135,7 @@ pub fn attribute_token_keys(item: &CleanItem) -> Vec<String> {
             .iter()
             .map(|s| format!("{}:{}", token_kind::TAG, key(s))),
     );
-    t.sort_unstable();
+    crate::sort::sort(&mut t);
     t.dedup();
     t
 }
@@ -416,7 +416,7 @@ mod tests {
             brand_token("nivea"),
             tag_token("vegan"),
         ];
-        want.sort_unstable();
+        crate::sort::sort(&mut want);
         assert_eq!(it.tokens, want);
         assert_eq!(
             attribute_token_keys(it),

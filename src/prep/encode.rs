@@ -56,7 +56,7 @@ impl LabelEncoder {
         }
         let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
         // BTreeMap order makes ties alphabetical; a stable sort keeps them so.
-        ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
+        crate::sort::sort_by_key(&mut ranked, |r| std::cmp::Reverse(r.1));
         ranked.truncate(max_classes);
         Ok(Self::from_classes(
             ranked.into_iter().map(|(k, _)| k).collect(),
@@ -154,7 +154,7 @@ impl HashingEncoder {
             .into_iter()
             .map(|v| namespaced_64(namespace, &key(v)))
             .collect();
-        seen.sort_unstable();
+        crate::sort::sort(&mut seen);
         seen.dedup();
         Ok(HashingEncoder {
             namespace: namespace.to_string(),

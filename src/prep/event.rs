@@ -333,7 +333,7 @@ impl EventStream {
                 Err(reason) => report.drop(index, reason),
             }
         }
-        valid.sort_by_key(|(index, e)| (e.ts_ms, *index));
+        crate::sort::sort_by_key(&mut valid, |(index, e)| (e.ts_ms, *index));
 
         // Exact duplicates within the batch: the same (item, kind, ms) as an earlier event.
         let mut seen_exact: HashMap<(u32, EventKind, i64), ()> = HashMap::new();
@@ -389,7 +389,7 @@ impl EventStream {
         }
         self.recent.extend(kept.iter().map(|(_, e)| e.ts_ms));
         self.recent.extend(burst_ts);
-        self.recent.sort_unstable();
+        crate::sort::sort(&mut self.recent);
         if let Some(&latest) = self.recent.last() {
             let window = config.burst_window_ms;
             self.recent.retain(|&t| ((latest - t) as f64) < window);
@@ -411,7 +411,7 @@ fn burst_flags(context: &[i64], distinct: &[(usize, Event)], config: &CleanConfi
             .enumerate()
             .map(|(i, (_, e))| (e.ts_ms, Some(i))),
     );
-    timeline.sort_by_key(|&(t, pos)| (t, pos.map_or(0, |p| p + 1)));
+    crate::sort::sort_by_key(&mut timeline, |&(t, pos)| (t, pos.map_or(0, |p| p + 1)));
     let window = config.burst_window_ms;
     let mut in_burst = vec![false; distinct.len()];
     let mut end = 0usize;

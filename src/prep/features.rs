@@ -241,9 +241,9 @@ impl ItemFeaturizer {
             .into_iter()
             .filter(|&(_, n)| n >= config.min_attribute_items.max(1))
             .collect();
-        ranked.sort_by_key(|r| std::cmp::Reverse(r.1)); // stable: ties stay alphabetical
+        crate::sort::sort_by_key(&mut ranked, |r| std::cmp::Reverse(r.1)); // stable: ties stay alphabetical
         ranked.truncate(config.max_attributes);
-        ranked.sort_by(|a, b| a.0.cmp(b.0));
+        crate::sort::sort_by(&mut ranked, |a, b| a.0.cmp(b.0));
         let mut attributes = Vec::with_capacity(ranked.len());
         for (name, _) in ranked {
             let values: Vec<f64> = items

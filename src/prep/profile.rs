@@ -487,7 +487,7 @@ impl Profile {
             return 0.0;
         }
         let mut toks = tokens.to_vec();
-        toks.sort_unstable();
+        crate::sort::sort(&mut toks);
         toks.dedup();
         let covered: f64 = toks
             .iter()
@@ -611,7 +611,7 @@ impl Profile {
 
 fn top(map: &BTreeMap<u32, f64>, n: usize, value: impl Fn(f64) -> f64) -> Vec<(u32, f64)> {
     let mut v: Vec<(u32, f64)> = map.iter().map(|(&k, &s)| (k, value(s))).collect();
-    v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::sort_by(&mut v, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     v.truncate(n);
     v
 }

@@ -71,6 +71,6 @@ impl CleanReport {
     /// Sorts `rejected` by input index (steps run in different orders).
     pub(crate) fn finish(&mut self, kept: usize) {
         self.kept = kept;
-        self.rejected.sort_by_key(|r| r.index);
+        crate::sort::sort_by_key(&mut self.rejected, |r| r.index);
     }
 }

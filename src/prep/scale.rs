@@ -149,7 +149,7 @@ impl Bucketizer {
             ));
         }
         let mut v = finite(values);
-        v.sort_by(f64::total_cmp);
+        crate::sort::sort_by(&mut v, f64::total_cmp);
         let mut edges: Vec<f64> = Vec::new();
         if !v.is_empty() {
             for i in 1..n_buckets {

@@ -86,7 +86,7 @@ fn top_by(items: &[u32], score: &[f32], n: usize, out: &mut Vec<u32>) {
         .filter(|&(_, s)| s > 0.0)
         .collect();
     if scored.len() > n && n > 0 {
-        scored.select_nth_unstable_by(n - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        crate::sort::sort_by(&mut scored, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
     scored.truncate(n);
     out.extend(scored.iter().map(|&(j, _)| j));
@@ -116,7 +116,7 @@ impl Candidates {
         self.order.clear();
         self.order.extend(0..n);
         let items = &self.items;
-        self.order.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut self.order, |&a, &b| {
             key(items[b])
                 .total_cmp(&key(items[a]))
                 .then(items[a].cmp(&items[b]))
@@ -161,7 +161,7 @@ impl Candidates {
                 })
                 .filter(|&(_, s)| s > 0.0)
                 .collect();
-            scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            crate::sort::sort_by(&mut scored, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             self.items
                 .extend(scored.iter().take(cfg.from_markov).map(|&(j, _)| j));
         }
@@ -188,7 +188,7 @@ impl Candidates {
         if !cfg.exclude_history {
             self.items.extend(self.hist.iter().map(|h| h.0));
         }
-        self.items.sort_unstable();
+        crate::sort::sort(&mut self.items);
         self.items.dedup();
         if cfg.exclude_history {
             let hist = &self.hist;

@@ -298,10 +298,11 @@ impl BaseModel {
             return Err(Error::invalid("k", 0, "must be at least 1"));
         }
         self.prepare(history, scratch)?;
-        let mut order: Vec<usize> = (0..scratch.cands.len()).collect();
         let probs = &scratch.probs;
         let items = &scratch.cands.items;
-        order.sort_by(|&a, &b| probs[b].total_cmp(&probs[a]).then(items[a].cmp(&items[b])));
+        let mut order = crate::sort::order_by(scratch.cands.len(), |a, b| {
+            probs[b].total_cmp(&probs[a]).then(items[a].cmp(&items[b]))
+        });
         order.truncate(k);
         Ok(order
             .into_iter()
@@ -424,7 +425,7 @@ impl BaseModel {
                 }
             }
         }
-        scored.sort_by(|a, b| {
+        crate::sort::sort_by(&mut scored, |a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then(b.signals.popularity.total_cmp(&a.signals.popularity))

@@ -75,7 +75,7 @@ fn take_top(acc: &mut [f32], touched: &mut Vec<u32>, top_n: usize, out: &mut Vec
         acc[j as usize] = 0.0;
     }
     touched.clear();
-    out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    crate::sort::sort_by(out, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     out.truncate(top_n);
 }
 
@@ -214,7 +214,7 @@ impl Neighbours {
                 .iter()
                 .map(|&(j, c)| (j, c / (ni * count[j as usize].max(1.0).powf(cfg.alpha))))
                 .collect();
-            row.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            crate::sort::sort_by(&mut row, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             row.truncate(cfg.top_n);
             rows.push(row);
         }
@@ -232,7 +232,7 @@ impl Neighbours {
             let (items, ws) = self.row(i as u32);
             row.clear();
             row.extend(items.iter().copied().zip(ws.iter().copied()));
-            row.sort_unstable_by_key(|&(j, _)| j);
+            crate::sort::sort_by_key(&mut row, |&(j, _)| j);
             lengths.push(row.len() as u32);
             let mut prev = 0u32;
             for &(j, wt) in &row {
@@ -283,7 +283,7 @@ impl Neighbours {
                 row.push((j as u32, weights[k]));
             }
             at += len as usize;
-            row.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            crate::sort::sort_by(&mut row, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             rows_out.push(row);
         }
         Self::from_rows(rows_out.into_iter())

@@ -190,7 +190,7 @@ impl SessionMemory {
                 .pool
                 .extend_from_slice(&list[list.len().saturating_sub(cfg.sample)..]);
         }
-        scratch.pool.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sort::sort_by(&mut scratch.pool, |a, b| b.cmp(a));
         scratch.pool.dedup();
         scratch.pool.truncate(cfg.sample);
         scratch.epoch = scratch.epoch.wrapping_add(1);

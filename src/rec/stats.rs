@@ -277,7 +277,7 @@ impl ItemStats {
         config: StatsConfig,
     ) -> Self {
         let mut order: Vec<u32> = (0..n_items as u32).collect();
-        order.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut order, |&a, &b| {
             popularity[b as usize]
                 .total_cmp(&popularity[a as usize])
                 .then(a.cmp(&b))

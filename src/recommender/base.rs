@@ -118,7 +118,7 @@ impl BaseStats {
                         }),
                 );
                 if let Some(row) = entries.get_mut(start..) {
-                    row.sort_by_key(|&(c, _)| c);
+                    crate::sort::sort_by_key(row, |&(c, _)| c);
                 }
             }
             let end = u32::try_from(entries.len()).map_err(|_| {

@@ -299,7 +299,7 @@ impl Recommender {
                     .flatten()
                     .map(|c| (c, s.score))
             })
-            .collect()
+            .fold(BTreeMap::new(), crate::sort::inserted_pair)
     }
 
     /// The logged events as (catalog index, kind, time), known items only.
@@ -548,7 +548,7 @@ impl Recommender {
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .collect();
+            .fold(BTreeSet::new(), crate::sort::inserted);
         let mut scored: Vec<(f32, u32)> = Vec::with_capacity(table.len());
         // Features of a block of candidates, scored by the head together.
         const BLOCK: usize = 256;
@@ -734,7 +734,7 @@ impl Recommender {
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .collect();
+            .fold(BTreeSet::new(), crate::sort::inserted);
         let local = self.profile.co_occurring(q);
         let base_n: &[(u32, f32)] = self.base_stats().map_or(&[], |b| b.neighbours(q));
         let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
@@ -930,7 +930,7 @@ impl Recommender {
             distinct_items: events
                 .iter()
                 .map(|e| e.item.as_str())
-                .collect::<BTreeSet<_>>()
+                .fold(BTreeSet::new(), crate::sort::inserted)
                 .len(),
             by_kind,
             first_event_ms: events.first().map(|e| e.ts_ms),
@@ -997,7 +997,9 @@ fn sort_head<E>(scored: &mut [E], n: usize, key: impl Fn(&E) -> (f32, u32)) -> &
         scored.select_nth_unstable_by(n - 1, order);
     }
     let head = scored.get_mut(..n).unwrap_or_default();
-    head.sort_unstable_by(order);
+    // The shared sort (one copy in the wasm); stable or not, a total order
+    // with distinct indices gives the one order.
+    crate::sort::sort_by(head, order);
     head
 }
 

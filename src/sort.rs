@@ -1,0 +1,232 @@
+//! Stable sorting through one shared, non-generic merge sort.
+//!
+//! Why not `slice::sort_by`: every call with its own closure (or element type)
+//! makes the compiler emit a fresh copy of the standard library's sort
+//! (driftsort/ipnsort, 2–10 KiB of WebAssembly each). With a few dozen call
+//! sites those copies were a fifth of the package's code. Here the elements are
+//! never moved while comparing: a permutation of positions is merge-sorted with
+//! the comparison behind a `&mut dyn FnMut(usize, usize) -> Ordering`, so the
+//! sort itself is compiled exactly once; each call site only adds its closure
+//! and a short loop that applies the permutation.
+//!
+//! All functions are stable (equal elements keep their order) and take
+//! O(n log n) comparisons and n words of scratch. For sorts of primitive keys
+//! where equal elements are indistinguishable, the result equals
+//! `sort_unstable`'s. Natively, where code size does not matter, [`sort_by`]
+//! calls the standard library's stable sort instead (faster); the result of a
+//! stable sort by a total order is unique, so both targets order everything
+//! identically. Comparisons must be total orders (`f32::total_cmp`, ids as
+//! tie-breakers): the shared merge sort never panics without one, but the
+//! standard sort may.
+//!
+//! ```
+//! let mut v = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd')];
+//! localrec::sort::sort_by_key(&mut v, |p| std::cmp::Reverse(p.0));
+//! assert_eq!(v, [(3, 'a'), (3, 'c'), (2, 'd'), (1, 'b')]);
+//!
+//! let scores = [0.5f32, 2.0, 1.0];
+//! let order = localrec::sort::order_by(scores.len(), |a, b| scores[b].total_cmp(&scores[a]));
+//! assert_eq!(order, [1, 2, 0]);
+//! ```
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Runs shorter than this are insertion-sorted before merging.
+const RUN: usize = 16;
+
+/// Sorts `v` stably by `compare`.
+pub fn sort_by<T>(v: &mut [T], compare: impl FnMut(&T, &T) -> Ordering) {
+    if cfg!(target_arch = "wasm32") {
+        sort_by_permutation(v, compare);
+    } else {
+        v.sort_by(compare);
+    }
+}
+
+/// [`sort_by`] through [`order_by`]'s shared merge sort (what wasm32 uses).
+fn sort_by_permutation<T>(v: &mut [T], mut compare: impl FnMut(&T, &T) -> Ordering) {
+    let mut perm = {
+        let items: &[T] = v;
+        order_by(items.len(), |a, b| match (items.get(a), items.get(b)) {
+            (Some(x), Some(y)) => compare(x, y),
+            _ => Ordering::Equal,
+        })
+    };
+    apply_permutation(v, &mut perm);
+}
+
+/// Sorts `v` stably by the key `key` extracts.
+pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
+    sort_by(v, |a, b| key(a).cmp(&key(b)));
+}
+
+/// Sorts `v` in ascending order (stable; for primitives the same as `sort_unstable`).
+pub fn sort<T: Ord>(v: &mut [T]) {
+    sort_by(v, T::cmp);
+}
+
+/// The positions `0..n` in the order `compare` (which compares positions) defines; stable.
+pub fn order_by(n: usize, mut compare: impl FnMut(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut perm: Vec<usize> = (0..n).collect();
+    merge_sort(&mut perm, &mut compare);
+    perm
+}
+
+/// `set` with `value` inserted, for `iter.fold(BTreeSet::new(), inserted)`: the same set as
+/// `collect()`, whose bulk build sorts the items first (one more std sort copy per type).
+pub fn inserted<T: Ord>(mut set: BTreeSet<T>, value: T) -> BTreeSet<T> {
+    set.insert(value);
+    set
+}
+
+/// `map` with `(key, value)` inserted (a later value for a key replaces the earlier one, as in
+/// `collect()`), for `iter.fold(BTreeMap::new(), inserted_pair)`; see [`inserted`].
+pub fn inserted_pair<K: Ord, V>(mut map: BTreeMap<K, V>, (key, value): (K, V)) -> BTreeMap<K, V> {
+    map.insert(key, value);
+    map
+}
+
+/// Bottom-up merge sort of `perm` (positions) by `compare`: insertion sort on
+/// runs of [`RUN`], then merges of doubling width through one scratch buffer.
+fn merge_sort(perm: &mut Vec<usize>, compare: &mut dyn FnMut(usize, usize) -> Ordering) {
+    let n = perm.len();
+    for run in perm.chunks_mut(RUN) {
+        for i in 1..run.len() {
+            let mut j = i;
+            while j > 0 && compare(run[j - 1], run[j]) == Ordering::Greater {
+                run.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+    }
+    if n <= RUN {
+        return;
+    }
+    let mut scratch = vec![0usize; n];
+    let mut width = RUN;
+    while width < n {
+        for (src, dst) in perm.chunks(2 * width).zip(scratch.chunks_mut(2 * width)) {
+            let (left, right) = src.split_at(width.min(src.len()));
+            merge(left, right, dst, compare);
+        }
+        std::mem::swap(perm, &mut scratch);
+        width = width.saturating_mul(2);
+    }
+}
+
+/// Merges the sorted `left` and `right` into `out` (`out.len() == left.len() + right.len()`);
+/// on ties the element of `left` comes first, which keeps the sort stable.
+fn merge(
+    left: &[usize],
+    right: &[usize],
+    out: &mut [usize],
+    compare: &mut dyn FnMut(usize, usize) -> Ordering,
+) {
+    let (mut l, mut r) = (0, 0);
+    for slot in out.iter_mut() {
+        let take_left = match (left.get(l), right.get(r)) {
+            (Some(&a), Some(&b)) => compare(a, b) != Ordering::Greater,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if take_left {
+            *slot = left.get(l).copied().unwrap_or(0);
+            l += 1;
+        } else {
+            *slot = right.get(r).copied().unwrap_or(0);
+            r += 1;
+        }
+    }
+}
+
+/// Reorders `v` so that the new `v[i]` is the old `v[perm[i]]`, following
+/// each cycle of the permutation with swaps (`perm` is consumed as the marker).
+fn apply_permutation<T>(v: &mut [T], perm: &mut [usize]) {
+    const DONE: usize = usize::MAX;
+    let len = perm.len().min(v.len());
+    for start in 0..len {
+        let mut at = start;
+        loop {
+            let from = std::mem::replace(&mut perm[at], DONE);
+            if from == DONE || from == start || from >= len {
+                break;
+            }
+            v.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn matches_the_standard_stable_sort_on_random_inputs() {
+        let mut rng = Rng::new(7);
+        for n in [0usize, 1, 2, 15, 16, 17, 31, 33, 100, 257, 1000] {
+            // Few distinct keys, so stability is exercised.
+            let v: Vec<(u32, usize)> = (0..n).map(|i| (rng.below(7) as u32, i)).collect();
+            let mut ours = v.clone();
+            sort_by_permutation(&mut ours, |a, b| a.0.cmp(&b.0));
+            let mut std_sorted = v.clone();
+            std_sorted.sort_by_key(|p| p.0);
+            assert_eq!(ours, std_sorted, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn sorts_owned_values_and_descending_orders() {
+        let mut v: Vec<String> = ["pear", "apple", "fig", "apple", "kiwi"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        sort_by_permutation(&mut v, String::cmp);
+        assert_eq!(v, ["apple", "apple", "fig", "kiwi", "pear"]);
+        sort_by_permutation(&mut v, |a, b| b.len().cmp(&a.len()));
+        assert_eq!(v, ["apple", "apple", "kiwi", "pear", "fig"]);
+    }
+
+    #[test]
+    fn order_by_is_a_stable_argsort() {
+        let mut rng = Rng::new(11);
+        let keys: Vec<f32> = (0..500).map(|_| rng.below(50) as f32 * 0.5).collect();
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        merge_sort(&mut order, &mut |a, b| keys[b].total_cmp(&keys[a]));
+        assert_eq!(
+            order,
+            order_by(keys.len(), |a, b| keys[b].total_cmp(&keys[a]))
+        );
+        let mut expected: Vec<usize> = (0..keys.len()).collect();
+        expected.sort_by(|&a, &b| keys[b].total_cmp(&keys[a]));
+        assert_eq!(order, expected);
+    }
+
+    #[test]
+    fn folding_inserts_builds_what_collect_builds() {
+        let pairs = [(3u32, 'a'), (1, 'b'), (3, 'c'), (2, 'd')];
+        let folded = pairs.iter().copied().fold(BTreeMap::new(), inserted_pair);
+        assert_eq!(folded, pairs.iter().copied().collect::<BTreeMap<_, _>>());
+        assert_eq!(folded.get(&3), Some(&'c'));
+        let set = pairs.iter().map(|p| p.0).fold(BTreeSet::new(), inserted);
+        assert_eq!(set, pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
+    }
+
+    #[test]
+    fn an_inconsistent_comparison_still_returns_a_permutation() {
+        let mut rng = Rng::new(3);
+        let mut v: Vec<u32> = (0..300).collect();
+        sort_by_permutation(&mut v, |_, _| {
+            if rng.below(2) == 0 {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            }
+        });
+        let mut back = v.clone();
+        back.sort_unstable();
+        assert_eq!(back, (0..300).collect::<Vec<u32>>());
+    }
+}

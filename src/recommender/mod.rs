@@ -36,7 +36,7 @@
 //! live heap at its peak (the scores, 8 bytes an item; a flag per item; the
 //! base re-ranker's candidate generation), all freed when it returns.
 //! `recommend` scores every item (13 features + the head): linear in the
-//! catalog, 9 ms for 50,000 items in headless Firefox (release build,
+//! catalog, 9–10 ms for 50,000 items in headless Firefox (release build,
 //! median of 15 calls; 28 ms before the dense tables below) and 6.0 ms
 //! natively (release; 23 ms before). What it costs per item: the 13
 //! features — the token affinity read from a dense per-token table

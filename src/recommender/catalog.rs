@@ -39,7 +39,11 @@ pub struct Item {
     /// Missing stock information counts as in stock.
     pub in_stock: bool,
     pub rating: Option<f64>,
-    /// Sorted, deduplicated attribute tokens (`prep::attribute_tokens`).
+    /// Sorted, deduplicated attribute tokens (`prep::attribute_tokens`),
+    /// renumbered densely by [`ItemTable`]: token `t` is the rank of its hash
+    /// among the catalog's distinct tokens (`0..ItemTable::token_count()`), so
+    /// the order and every set operation are those of the hashes, and ranking
+    /// indexes per-token arrays instead of searching maps.
     pub tokens: Vec<u32>,
     /// The cleaned path joined with " > " (kept: ranking looks it up per candidate).
     pub category_key: Option<String>,
@@ -159,6 +163,8 @@ pub struct ItemTable {
     /// not once per item.
     categories: Vec<String>,
     brands: Vec<String>,
+    /// Number of distinct attribute tokens (`Item::tokens` are below it).
+    token_count: usize,
 }
 
 /// Gives each distinct string a dense index, in first-seen order.
@@ -210,6 +216,7 @@ impl ItemTable {
                 item
             })
             .collect();
+        let (items, token_count) = renumber_tokens(items);
         let report = CatalogReport::from_clean(&clean, titles_cut);
         if items.is_empty() {
             return Err(Error::invalid(
@@ -235,6 +242,7 @@ impl ItemTable {
                 fingerprint,
                 categories,
                 brands,
+                token_count,
             },
             report,
         ))
@@ -277,6 +285,29 @@ impl ItemTable {
     pub fn brands(&self) -> &[String] {
         &self.brands
     }
+    /// Number of distinct attribute tokens: every `Item::tokens` entry is below it.
+    pub fn token_count(&self) -> usize {
+        self.token_count
+    }
+}
+
+/// Replaces each item's hashed tokens by their rank among the distinct
+/// hashes. The map is increasing, so each list stays sorted and Jaccard
+/// similarities and affinity sums are unchanged.
+fn renumber_tokens(mut items: Vec<Item>) -> (Vec<Item>, usize) {
+    let mut distinct: Vec<u32> = items
+        .iter()
+        .flat_map(|it| it.tokens.iter().copied())
+        .collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for it in &mut items {
+        for t in &mut it.tokens {
+            // Every token is in `distinct`, so the search always hits.
+            *t = distinct.partition_point(|&d| d < *t) as u32;
+        }
+    }
+    (items, distinct.len())
 }
 
 /// Jaccard similarity of two sorted token sets.

@@ -32,7 +32,7 @@
 
 use super::base::BaseStats;
 use super::catalog::{jaccard, Item, ItemTable};
-use super::profile::Profile;
+use super::profile::{Profile, TokenAffinities};
 use std::collections::BTreeMap;
 
 /// Length of a feature vector.
@@ -66,6 +66,11 @@ pub struct Context<'a> {
     /// The profile's affinity for each of the table's categories and brands.
     category_aff: Vec<f32>,
     brand_aff: Vec<f32>,
+    /// The profile's token affinities, dense over the table's tokens.
+    token_aff: TokenAffinities,
+    /// Tokens some recent item holds: an item with none of them matches no
+    /// recent item, so its Jaccard loop is skipped.
+    recent_tokens: Vec<bool>,
 }
 
 impl<'a> Context<'a> {
@@ -91,7 +96,17 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        let mut recent_tokens = vec![false; table.token_count()];
+        for &(h, _) in &recent {
+            for &t in table.get(h).map_or(&[][..], |it| &it.tokens) {
+                if let Some(seen) = recent_tokens.get_mut(t as usize) {
+                    *seen = true;
+                }
+            }
+        }
         Context {
+            token_aff: profile.token_affinities(table.token_count()),
+            recent_tokens,
             table,
             profile,
             recent,
@@ -154,6 +169,12 @@ impl<'a> Context<'a> {
         out
     }
 
+    /// Whether the profile, the co-occurrence sums or the re-ranker hold
+    /// `item` (items they do not hold skip those lookups).
+    pub fn is_touched(&self, item: u32) -> bool {
+        self.touched.get(item as usize).copied().unwrap_or(true)
+    }
+
     /// The base re-ranker's probability for an item (0 when not a candidate).
     pub fn ranker_score(&self, item: u32) -> f32 {
         self.ranker.get(&item).copied().unwrap_or(0.0)
@@ -166,14 +187,14 @@ impl<'a> Context<'a> {
             return x;
         };
         let p = self.profile;
-        x[0] = p.token_affinity(&it.tokens) as f32;
+        x[0] = self.token_aff.of(&it.tokens) as f32;
         x[1] = self.best_recent_match(item, it).map_or(0.0, |(_, s)| s);
         let by_id = |aff: &[f32], id: Option<u32>| id.and_then(|i| aff.get(i as usize).copied());
         x[2] = by_id(&self.category_aff, it.category_id)
             .unwrap_or_else(|| p.category_affinity(it.category_str()) as f32);
         x[3] = by_id(&self.brand_aff, it.brand_id)
             .unwrap_or_else(|| p.brand_affinity(it.brand.as_deref()) as f32);
-        let touched = self.touched.get(item as usize).copied().unwrap_or(true);
+        let touched = self.is_touched(item);
         if touched {
             x[4] = (p.strength(item) / 3.0).tanh() as f32;
             x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
@@ -204,6 +225,14 @@ impl<'a> Context<'a> {
     /// The recent item (other than `item`) most similar to it, with the
     /// recency-weighted Jaccard similarity.
     pub fn best_recent_match(&self, item: u32, it: &Item) -> Option<(u32, f32)> {
+        let shares_a_token = it
+            .tokens
+            .iter()
+            .any(|&t| self.recent_tokens.get(t as usize).copied().unwrap_or(true));
+        if !shares_a_token {
+            // Every Jaccard similarity would be 0, and 0 is never a match.
+            return None;
+        }
         let mut best: Option<(u32, f32)> = None;
         for &(h, rw) in &self.recent {
             if h == item {

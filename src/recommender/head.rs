@@ -163,6 +163,56 @@ impl Head {
         }
     }
 
+    /// [`Head::logit`] of each row of `xs` (rows of `input_dim` features)
+    /// written to `out`, equal to it bit for bit: eight rows go through each
+    /// weight together (each row's sum in the same order as `logit`), so the
+    /// loop over rows is the inner one and the compiler can vectorise it.
+    /// Rows past `out.len()` and a ragged tail of `xs` are ignored.
+    pub fn logits(&self, xs: &[f32], out: &mut [f32]) {
+        const LANES: usize = 8;
+        const MAX_WIDTH: usize = 256;
+        let n_in = self.input_dim();
+        let too_wide = n_in > MAX_WIDTH || self.layers.iter().any(|l| l.outputs > MAX_WIDTH);
+        if n_in == 0 || too_wide {
+            for (x, o) in xs.chunks_exact(n_in.max(1)).zip(out.iter_mut()) {
+                *o = self.logit(x);
+            }
+            return;
+        }
+        let last = self.layers.len().saturating_sub(1);
+        // Activations feature-major: a[j][r] is feature j of row r.
+        let (mut a_buf, mut b_buf) = ([[0.0f32; LANES]; MAX_WIDTH], [[0.0f32; LANES]; MAX_WIDTH]);
+        // Swapping the references, not the 8 KiB arrays, between layers.
+        let (mut a, mut b) = (&mut a_buf, &mut b_buf);
+        for (rows, outs) in xs.chunks(n_in * LANES).zip(out.chunks_mut(LANES)) {
+            let used = (rows.len() / n_in).min(outs.len());
+            for (r, x) in rows.chunks_exact(n_in).take(used).enumerate() {
+                for (j, &v) in x.iter().enumerate() {
+                    a[j][r] = v;
+                }
+            }
+            for (li, l) in self.layers.iter().enumerate() {
+                for (o, (row, &bias)) in l.w.chunks_exact(l.inputs).zip(&l.b).enumerate() {
+                    // `Iterator::sum` of f32 starts at -0.0: so does this one.
+                    let mut acc = [-0.0f32; LANES];
+                    for (&w, col) in row.iter().zip(&a[..l.inputs]) {
+                        for (s, &v) in acc.iter_mut().zip(col) {
+                            *s += w * v;
+                        }
+                    }
+                    for (z, s) in b[o].iter_mut().zip(acc) {
+                        let v = bias + s;
+                        *z = if li == last { v } else { v.max(0.0) };
+                    }
+                }
+                std::mem::swap(&mut a, &mut b);
+            }
+            for (o, &z) in outs.iter_mut().zip(&a[0]).take(used) {
+                *o = if z.is_finite() { z } else { 0.0 };
+            }
+        }
+    }
+
     /// One SGD step on a batch: `xs` is rows of `input_dim` features,
     /// `prior[i]` the fixed prior logit of row i, `labels[i]` in {0, 1}.
     /// Loss: BCE of sigmoid(prior + head), computed stably from the logit.
@@ -360,6 +410,27 @@ mod tests {
                 let x: Vec<f32> = (0..13).map(|_| rng.normal()).collect();
                 let want = h.forward(&x).last().unwrap()[0];
                 assert!((h.logit(&x) - want).abs() <= 1e-5 * (1.0 + want.abs()));
+            }
+        }
+    }
+
+    #[test]
+    fn batched_logits_equal_logit_bit_for_bit() {
+        let mut rng = Rng::new(6);
+        for hidden in [vec![], vec![16], vec![8, 5, 3]] {
+            let mut h = Head::new(13, &hidden, &mut rng).unwrap();
+            for _ in 0..20 {
+                let x: Vec<f32> = (0..13).map(|_| rng.normal()).collect();
+                h.step(&x, &[0.0], &[1.0], 0.5, 0.0);
+            }
+            // 21 rows (two full blocks and a ragged one), some all zero.
+            let xs: Vec<f32> = (0..21 * 13)
+                .map(|i| if i / 13 % 4 == 0 { 0.0 } else { rng.normal() })
+                .collect();
+            let mut out = vec![f32::NAN; 21];
+            h.logits(&xs, &mut out);
+            for (x, got) in xs.chunks_exact(13).zip(&out) {
+                assert_eq!(got.to_bits(), h.logit(x).to_bits());
             }
         }
     }

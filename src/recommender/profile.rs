@@ -258,6 +258,21 @@ impl Profile {
         let s: f64 = tokens.iter().filter_map(|t| self.token_aff.get(t)).sum();
         (s / self.token_total).clamp(-1.0, 1.0)
     }
+    /// [`Profile::token_affinity`] as a dense table over a catalog's
+    /// `token_count` tokens: built once per query, then each item costs one
+    /// array read per token instead of a map search (same sums, same order).
+    pub fn token_affinities(&self, token_count: usize) -> TokenAffinities {
+        let mut by_token = vec![None; token_count];
+        for (&t, &v) in &self.token_aff {
+            if let Some(slot) = by_token.get_mut(t as usize) {
+                *slot = Some(v);
+            }
+        }
+        TokenAffinities {
+            by_token,
+            total: self.token_total,
+        }
+    }
     /// Share of category affinity, in [-1, 1].
     pub fn category_affinity(&self, category: Option<&str>) -> f64 {
         match category.and_then(|c| self.category_aff.get(c)) {
@@ -311,6 +326,27 @@ impl Profile {
     /// Number of distinct items interacted with.
     pub fn distinct_items(&self) -> usize {
         self.item_strength.len()
+    }
+}
+
+/// The profile's token affinities indexed by catalog token (see
+/// [`Profile::token_affinities`]).
+pub struct TokenAffinities {
+    by_token: Vec<Option<f64>>,
+    total: f64,
+}
+
+impl TokenAffinities {
+    /// Equals `Profile::token_affinity(tokens)` bit for bit.
+    pub fn of(&self, tokens: &[u32]) -> f64 {
+        if self.total <= 0.0 {
+            return 0.0;
+        }
+        let s: f64 = tokens
+            .iter()
+            .filter_map(|&t| self.by_token.get(t as usize).copied().flatten())
+            .sum();
+        (s / self.total).clamp(-1.0, 1.0)
     }
 }
 

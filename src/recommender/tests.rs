@@ -841,3 +841,242 @@ fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
 fn ids_of(r: &Recommendations) -> Vec<String> {
     ids(r)
 }
+
+/// A shop of `n` items shaped like `tests/web_scale.rs`: 400 categories of
+/// 125 items in 12 departments, 300 brands, with a base model whose
+/// statistics are counted on synthetic sessions, a shopper's 200 events and
+/// a fine-tuned head.
+fn big_shop(n: u32, sessions: usize) -> Recommender {
+    use crate::nn::{Activation, MlpParams};
+    use crate::rec::{BaseModel, CandidateConfig, ItemStats, ItemVocab, StatsConfig};
+    let cats = n.div_ceil(125).max(1);
+    let items: Vec<CatalogItem> = (0..n)
+        .map(|i| {
+            let c = i / 125;
+            CatalogItem {
+                id: format!("sku-{i}"),
+                title: Some(format!("Product {i} of line {c}")),
+                category: Some(format!("Dept{} > Cat{c}", c % 12)),
+                brand: Some(format!("Brand{}", i % 300)),
+                price: Some(5.0 + (i % 200) as f64),
+                rating: Some(3.0 + (i % 5) as f64 * 0.4),
+                in_stock: Some(i % 10 != 0),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut rng = Rng::new(5);
+    let session = |rng: &mut Rng| -> Vec<u32> {
+        let cs = [
+            rng.below(cats as usize) as u32,
+            rng.below(cats as usize) as u32,
+        ];
+        let len = 3 + rng.below(8);
+        (0..len)
+            .map(|_| {
+                let c = cs[rng.below(2)];
+                let k = ((rng.next_f64().powi(2) * 125.0) as u32).min(124);
+                (c * 125 + k).min(n - 1)
+            })
+            .collect()
+    };
+    let seqs: Vec<Vec<u32>> = (0..sessions).map(|_| session(&mut rng)).collect();
+    let refs: Vec<&[u32]> = seqs.iter().map(Vec::as_slice).collect();
+    let vocab = ItemVocab::from_ids((0..n).map(|i| format!("sku-{i}")).collect()).unwrap();
+    let stats = ItemStats::build(&refs, n as usize, &[], &StatsConfig::default()).unwrap();
+    let ranker = MlpParams::new(crate::rec::FEATURE_COUNT)
+        .layer(16, Activation::Relu)
+        .layer(1, Activation::Sigmoid)
+        .seed(1)
+        .init()
+        .unwrap();
+    let blob = BaseModel::new(
+        vocab,
+        ItemVocab::new(),
+        stats,
+        CandidateConfig::default(),
+        ranker,
+    )
+    .unwrap()
+    .to_bytes();
+    let mut r = Recommender::new(RecommenderConfig {
+        seed: Some(3),
+        ..Default::default()
+    })
+    .unwrap();
+    r.load_catalog(items).unwrap();
+    r.load_base_model(&blob).unwrap();
+    let mut rng = Rng::new(9);
+    let events: Vec<RawEvent> = (0..40)
+        .flat_map(|k| {
+            session(&mut rng)
+                .into_iter()
+                .enumerate()
+                .map(move |(j, item)| {
+                    ev(
+                        &format!("sku-{item}"),
+                        if j % 5 == 4 { "add_to_cart" } else { "view" },
+                        (k * 20 + j) as f64,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .take(200)
+        .collect();
+    r.track(events, T0 + 1000.0 * MIN).unwrap();
+    let p = train_all(&mut r, &TrainOptions::default());
+    assert!(p.done && p.steps > 0, "{p:?}");
+    r
+}
+
+/// Times `recommend` and `similar` on 50,000 items (prints, asserts
+/// nothing about time): `cargo test --release --lib -- --ignored
+/// --nocapture recommend_speed_on_50k_items`.
+#[test]
+#[ignore]
+fn recommend_speed_on_50k_items() {
+    let r = big_shop(50_000, 20_000);
+    let time = |f: &dyn Fn()| {
+        let mut ms: Vec<f64> = (0..15)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        (ms[0], ms[ms.len() / 2])
+    };
+    let opts = |k| RecommendOptions {
+        k,
+        ..Default::default()
+    };
+    type Case<'a> = (&'static str, Box<dyn Fn() + 'a>);
+    let cases: [Case; 4] = [
+        (
+            "recommend k=20",
+            Box::new(|| drop(r.recommend(&opts(20)).unwrap())),
+        ),
+        (
+            "recommend k=200",
+            Box::new(|| drop(r.recommend(&opts(200)).unwrap())),
+        ),
+        (
+            "recommend k=20 in-stock, MMR 0.7",
+            Box::new(|| {
+                let mut o = opts(20);
+                o.filters.in_stock_only = true;
+                o.diversity.mmr_lambda = Some(0.7);
+                drop(r.recommend(&o).unwrap())
+            }),
+        ),
+        (
+            "similar k=10",
+            Box::new(|| drop(r.similar("sku-125", &SimilarOptions::default()).unwrap())),
+        ),
+    ];
+    for (what, f) in &cases {
+        let (min, median) = time(f.as_ref());
+        println!("50k items, {what}: min {min:.2} ms, median {median:.2} ms");
+    }
+}
+
+/// `recommend` scores blocks of items with the batched head, skips the
+/// purchase / cart lookups of untouched items, reads dense token tables and
+/// sorts only the head of the ranking: its lists must equal, score for score,
+/// those of the plain path (every item's features, one `logit` each, the
+/// full sort), kept here as the reference.
+#[test]
+fn fast_ranking_equals_the_full_sort_reference() {
+    let r = big_shop(5_000, 3_000);
+    let table = r.table().unwrap();
+    let ctx = Context::new(table, &r.profile, r.base_stats())
+        .with_ranker_scores(r.ranker_scores(&r.indexed_events()));
+    let mut jaccard_matches = 0;
+    for (i, it) in table.items().iter().enumerate() {
+        let i = i as u32;
+        let x = ctx.features(i);
+        assert_eq!(
+            x[0].to_bits(),
+            (r.profile.token_affinity(&it.tokens) as f32).to_bits()
+        );
+        let brute = r
+            .profile
+            .recent()
+            .iter()
+            .rev()
+            .enumerate()
+            .filter(|&(_, &h)| h != i)
+            .map(|(age, &h)| {
+                let rw = 0.85f32.powi(age as i32);
+                (h, jaccard(&it.tokens, &table.get(h).unwrap().tokens) * rw)
+            })
+            .fold(None, |best: Option<(u32, f32)>, (h, s)| {
+                if s > 0.0 && best.is_none_or(|(_, b)| s > b) {
+                    Some((h, s))
+                } else {
+                    best
+                }
+            });
+        assert_eq!(ctx.best_recent_match(i, it), brute);
+        jaccard_matches += usize::from(brute.is_some());
+    }
+    assert!(
+        jaccard_matches > 100 && jaccard_matches < 4_000,
+        "{jaccard_matches}"
+    );
+    let mut cases = Vec::new();
+    for k in [1, 20, 200] {
+        cases.push(RecommendOptions {
+            k,
+            ..Default::default()
+        });
+    }
+    let mut o = RecommendOptions {
+        k: 20,
+        ..Default::default()
+    };
+    o.filters.in_stock_only = true;
+    o.diversity.mmr_lambda = Some(0.7);
+    cases.push(o.clone());
+    o.diversity.per_category_cap = Some(2);
+    cases.push(o.clone());
+    // A cap without MMR that the best 600 cannot fill: the full sort.
+    let mut o = RecommendOptions {
+        k: 30,
+        ..Default::default()
+    };
+    o.diversity.per_category_cap = Some(3);
+    o.filters.max_price = Some(50.0);
+    cases.push(o);
+    for opts in &cases {
+        let got = r.recommend(opts).unwrap();
+        let mut reference: Vec<(f32, u32)> = Vec::new();
+        for (i, it) in table.items().iter().enumerate() {
+            let i = i as u32;
+            let f = &opts.filters;
+            if (f.exclude_purchased && r.profile.purchased(i))
+                || (f.exclude_in_cart && r.profile.in_cart(i))
+                || !f.item_passes(it, &f.category_paths())
+            {
+                continue;
+            }
+            let x = ctx.features(i);
+            let s = prior_score(&x) + r.head.as_ref().unwrap().logit(&x);
+            reference.push((if s.is_finite() { s } else { f32::MIN }, i));
+        }
+        assert_eq!(got.candidates, reference.len());
+        reference.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let want: Vec<(String, f64)> = diversify(table, &reference, opts.k, &opts.diversity)
+            .into_iter()
+            .map(|(s, i)| (table.get(i).unwrap().id.clone(), s as f64))
+            .collect();
+        let have: Vec<(String, f64)> = got
+            .items
+            .iter()
+            .map(|x| (x.item_id.clone(), x.score))
+            .collect();
+        assert_eq!(have, want, "{opts:?}");
+        assert!(!have.is_empty());
+    }
+}

@@ -182,11 +182,7 @@ fn gemm_blocked<const R: usize>(
     // 8 columns would waste 7 of them.
     if n == 1 {
         let column = match b {
-            Rhs::RowMajor(rm) => {
-                scratch.column.clear();
-                scratch.column.extend_from_slice(&rm[..k]);
-                &scratch.column
-            }
+            Rhs::RowMajor(rm) => &rm[..k],
             Rhs::Packed(p) => {
                 scratch.column.clear();
                 scratch.column.extend(p[..k].iter().map(|row| row[0]));
@@ -270,10 +266,7 @@ fn gemm_blocked<const R: usize>(
 /// vectorises, then (s0 + s1) + (s2 + s3) and the bias. The same order on
 /// every target, so results stay bit-identical natively and in wasm.
 fn column_product(m: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], epilogue: Epilogue<'_>) {
-    let bias = match epilogue {
-        Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) => bias.first().copied().unwrap_or(0.0),
-        _ => 0.0,
-    };
+    let bias = initial(epilogue, 0, 1)[0];
     let b = &b[..k];
     let (b_body, b_tail) = b.split_at(k - k % 4);
     for (i, (row, out)) in a
@@ -312,10 +305,7 @@ fn column_product_transposed(
     c: &mut [f32],
     epilogue: Epilogue<'_>,
 ) {
-    let bias = match epilogue {
-        Epilogue::Bias(bias) | Epilogue::BiasRelu(bias) => bias.first().copied().unwrap_or(0.0),
-        _ => 0.0,
-    };
+    let bias = initial(epilogue, 0, 1)[0];
     let mut i0 = 0;
     while i0 < m {
         let w = 4.min(m - i0);
@@ -455,6 +445,9 @@ fn micro_kernel<const R: usize>(
 #[cfg(target_arch = "wasm32")]
 mod simd128 {
     use super::{initial, store, Epilogue, NR};
+
+    /// Rows per register block: 4×8 accumulators are eight `v128` locals.
+    const R: usize = 4;
     use core::arch::wasm32::*;
 
     /// C = A·B for wasm32: A is read in place (element (i, p) at
@@ -474,7 +467,6 @@ mod simd128 {
         c: &mut [f32],
         epilogue: Epilogue<'_>,
     ) {
-        const R: usize = 4;
         let panels = n.div_ceil(NR);
         let (a_row_stride, step) = if a_transposed { (1, m) } else { (k, 1) };
         for i0 in (0..m).step_by(R) {
@@ -487,7 +479,7 @@ mod simd128 {
                 let j0 = q * NR;
                 let w = NR.min(n - j0);
                 let panel = (b, q * panel_stride, row_stride);
-                let acc = micro_kernel::<R>(a, offsets, step, k, panel, initial(epilogue, j0, w));
+                let acc = micro_kernel(a, offsets, step, k, panel, initial(epilogue, j0, w));
                 for (r, row) in acc.iter().enumerate().take(rows) {
                     store(c, n, i0 + r, j0, w, row, epilogue);
                 }
@@ -496,7 +488,7 @@ mod simd128 {
     }
 
     #[inline(always)]
-    fn micro_kernel<const R: usize>(
+    fn micro_kernel(
         a: &[f32],
         offsets: [usize; R],
         step: usize,
@@ -505,8 +497,8 @@ mod simd128 {
         init: [f32; NR],
     ) -> [[f32; NR]; R] {
         let mut out = [init; R];
-        if R != 4 || k == 0 {
-            return out; // R is always 4 here; k = 0 leaves the initial values
+        if k == 0 {
+            return out; // the initial values (bias or 0)
         }
         let last_a = offsets.iter().copied().max().unwrap_or(0) + (k - 1) * step;
         let last_b = b_start + (k - 1) * b_stride + NR - 1;

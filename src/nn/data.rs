@@ -43,6 +43,26 @@ pub fn first_non_finite(values: &[f32]) -> Option<usize> {
     None
 }
 
+/// Checks per-example, per-class or per-member weights: each finite and
+/// ≥ 0. `name` is how the error names the list (e.g. `class_weights`).
+pub(crate) fn check_weights<'a>(
+    name: &str,
+    weights: impl IntoIterator<Item = &'a f32>,
+) -> Result<()> {
+    match weights
+        .into_iter()
+        .enumerate()
+        .find(|(_, w)| !w.is_finite() || **w < 0.0)
+    {
+        Some((i, w)) => Err(Error::invalid(
+            format!("{name}[{i}]"),
+            w,
+            "must be finite and >= 0",
+        )),
+        None => Ok(()),
+    }
+}
+
 fn check_finite_matrix(name: &str, m: &Array2<f32>) -> Result<()> {
     if let Some(values) = m.as_slice() {
         let cols = m.ncols().max(1);
@@ -137,17 +157,7 @@ impl Dataset {
                 weights.len(),
             ));
         }
-        if let Some((i, w)) = weights
-            .iter()
-            .enumerate()
-            .find(|(_, w)| !w.is_finite() || **w < 0.0)
-        {
-            return Err(Error::invalid(
-                format!("weights[{i}]"),
-                w,
-                "must be finite and >= 0",
-            ));
-        }
+        check_weights("weights", weights.iter())?;
         if weights.iter().all(|&w| w == 0.0) {
             return Err(Error::invalid(
                 "weights",

@@ -11,6 +11,7 @@
 //! assert!((ens.predict(x.view()).unwrap()[[0, 0]] - want).abs() < 1e-6);
 //! ```
 
+use super::data::check_weights;
 use super::mlp::{Mlp, OutputBuffer, Workspace};
 use crate::codec::{open, seal, Reader, Writer};
 use crate::error::{Error, Result};
@@ -68,17 +69,7 @@ impl Ensemble {
                 weights.len(),
             ));
         }
-        if let Some((i, w)) = weights
-            .iter()
-            .enumerate()
-            .find(|(_, w)| !w.is_finite() || **w < 0.0)
-        {
-            return Err(Error::invalid(
-                format!("ensemble weights[{i}]"),
-                w,
-                "must be finite and >= 0",
-            ));
-        }
+        check_weights("ensemble weights", &weights)?;
         if weights.iter().sum::<f32>() <= 0.0 {
             return Err(Error::invalid(
                 "ensemble weights",

@@ -34,7 +34,7 @@
 
 use super::activation::Activation;
 use super::clock;
-use super::data::{argmax, Dataset};
+use super::data::{argmax, check_weights, Dataset};
 use super::dense::Dense;
 use super::kernels::{column_sums, copy_row, gemm, pack_b_transposed, Epilogue, Rhs, Scratch, NR};
 use super::loss::{loss_and_grad, Loss};
@@ -230,17 +230,7 @@ impl TrainConfig {
                     cw.len(),
                 ));
             }
-            if let Some((i, w)) = cw
-                .iter()
-                .enumerate()
-                .find(|(_, w)| !w.is_finite() || **w < 0.0)
-            {
-                return Err(Error::invalid(
-                    format!("class_weights[{i}]"),
-                    w,
-                    "must be finite and >= 0",
-                ));
-            }
+            check_weights("class_weights", cw)?;
         }
         if let Some(&l) = self.frozen_layers.iter().find(|&&l| l >= mlp.layers.len()) {
             return Err(Error::invalid(

@@ -40,6 +40,7 @@
 //! Catalog-facing code (string ids, filters, reasons) sits on top of [`BaseModel`].
 
 pub mod compact;
+pub mod embed;
 pub mod features;
 pub mod finetune;
 pub mod model;
@@ -49,6 +50,7 @@ pub mod sknn;
 pub mod stats;
 pub mod vocab;
 
+pub use embed::{EmbeddingConfig, ItemEmbedding};
 pub use features::{CandidateConfig, Candidates, FEATURE_COUNT, FEATURE_NAMES};
 pub use finetune::{FineTuneBudget, FineTuneReport};
 pub use model::{BaseModel, HistoryItem, RankScratch, Scored, Signals, MODEL_KIND, MODEL_VERSION};

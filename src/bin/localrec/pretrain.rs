@@ -129,10 +129,24 @@ pub struct Knobs {
     pub cooc_top: Option<usize>,
     pub keep_sessions: Option<usize>,
     pub candidates: Option<usize>,
+    /// Item embedding: off (never learn one), dimension, window, epochs, candidates, features.
+    pub embedding_off: bool,
+    pub emb_dim: Option<usize>,
+    pub emb_window: Option<usize>,
+    pub emb_epochs: Option<usize>,
+    pub emb_candidates: Option<usize>,
+    pub emb_features: Option<bool>,
+    pub emb_min_interactions: Option<usize>,
 }
 
 impl Knobs {
-    pub const OPTIONS: [&'static str; 8] = [
+    pub const OPTIONS: [&'static str; 14] = [
+        "--emb-dim",
+        "--emb-window",
+        "--emb-epochs",
+        "--emb-candidates",
+        "--emb-features",
+        "--emb-min-interactions",
         "--pairs",
         "--negatives",
         "--epochs",
@@ -180,6 +194,18 @@ impl Knobs {
             cooc_top: opt("--cooc-top")?,
             keep_sessions: opt("--keep-sessions")?,
             candidates: opt("--candidates")?,
+            embedding_off: false,
+            emb_dim: opt("--emb-dim")?,
+            emb_window: opt("--emb-window")?,
+            emb_epochs: opt("--emb-epochs")?,
+            emb_candidates: opt("--emb-candidates")?,
+            emb_features: match a.get("--emb-features") {
+                None => None,
+                Some("on") => Some(true),
+                Some("off") => Some(false),
+                Some(v) => return Err(format!("--emb-features = {v:?}: expected on or off")),
+            },
+            emb_min_interactions: opt("--emb-min-interactions")?,
         })
     }
 
@@ -208,6 +234,29 @@ impl Knobs {
         }
         if let Some(v) = &self.hidden {
             cfg.hidden = v.clone();
+        }
+        if let Some(v) = self.emb_candidates {
+            cfg.candidates.from_embedding = v;
+        }
+        if let Some(v) = self.emb_features {
+            cfg.candidates.embedding_features = v;
+        }
+        if let Some(e) = cfg.embedding.as_mut() {
+            if let Some(v) = self.emb_dim {
+                e.dim = v;
+            }
+            if let Some(v) = self.emb_window {
+                e.window = v;
+            }
+            if let Some(v) = self.emb_epochs {
+                e.epochs = v;
+            }
+            if let Some(v) = self.emb_min_interactions {
+                e.min_interactions = v;
+            }
+        }
+        if self.embedding_off {
+            cfg.embedding = None;
         }
         cfg
     }

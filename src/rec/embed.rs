@@ -320,7 +320,13 @@ impl ItemEmbedding {
     /// The unit query vector of a history (items with weights, time order): the
     /// `decay`-weighted sum of the last `recent` items' unit vectors (the last item weighs 1),
     /// normalised. Returns false (and leaves `out` zero) when no item has a vector.
-    pub fn query(&self, history: &[(u32, f32)], recent: usize, decay: f32, out: &mut Vec<f32>) -> bool {
+    pub fn query(
+        &self,
+        history: &[(u32, f32)],
+        recent: usize,
+        decay: f32,
+        out: &mut Vec<f32>,
+    ) -> bool {
         out.clear();
         out.resize(self.dim, 0.0);
         let start = history.len().saturating_sub(recent.max(1));
@@ -342,6 +348,21 @@ impl ItemEmbedding {
         }
         out.iter_mut().for_each(|x| *x /= norm);
         true
+    }
+
+    /// Cosine of `item` with a unit `query` vector (0 when it has no vector).
+    pub fn cosine_to(&self, query: &[f32], item: u32) -> f32 {
+        let s = self.scales.get(item as usize).copied().unwrap_or(0.0);
+        if s == 0.0 {
+            return 0.0;
+        }
+        let dot: f32 = self
+            .codes(item)
+            .iter()
+            .zip(query)
+            .map(|(&c, &q)| f32::from(c) * q)
+            .sum();
+        dot * s
     }
 
     /// Cosine of every item with a unit `query` vector into `out` (0 for items without one).
@@ -444,7 +465,9 @@ mod tests {
         (0..sessions)
             .map(|_| {
                 let cluster = rng.below(8) as u32;
-                (0..6).map(|_| cluster * 25 + rng.below(25) as u32).collect()
+                (0..6)
+                    .map(|_| cluster * 25 + rng.below(25) as u32)
+                    .collect()
             })
             .collect()
     }
@@ -481,7 +504,10 @@ mod tests {
         let inside = (0..200u32)
             .filter(|&a| emb.nearest(a, 5).iter().all(|&(b, _)| b / 25 == a / 25))
             .count();
-        assert!(inside >= 190, "{inside} of 200 items have 5 same-cluster neighbours");
+        assert!(
+            inside >= 190,
+            "{inside} of 200 items have 5 same-cluster neighbours"
+        );
     }
 
     #[test]

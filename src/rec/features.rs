@@ -46,6 +46,9 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "embedding cosine with recent",
 ];
 
+/// Weight of the history item `a` positions before the last in the embedding query: `decay^a`.
+const EMBEDDING_DECAY: f32 = 0.7;
+
 /// Which neighbourhoods feed the candidate list, and how many items each.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateConfig {
@@ -158,9 +161,13 @@ impl Candidates {
     ) -> Result<()> {
         stats.accumulate(history, scratch)?;
         self.emb_cos.clear();
-        if let Some(e) = embedding.filter(|e| e.n_items() == stats.n_items()) {
+        let embedding = embedding.filter(|e| e.n_items() == stats.n_items());
+        let mut has_query = false;
+        if let Some(e) = embedding {
             let recent = stats.config.knn_history;
-            if e.query(history, recent, stats.config.knn_decay.max(0.5), &mut self.emb_query) {
+            has_query = e.query(history, recent, EMBEDDING_DECAY, &mut self.emb_query);
+            // Every item's cosine is only needed to pick embedding candidates.
+            if has_query && cfg.from_embedding > 0 {
                 e.cosines(&self.emb_query, &mut self.emb_cos);
             }
         }
@@ -206,9 +213,7 @@ impl Candidates {
             let k = cfg.from_embedding.min(self.emb_pool.len());
             if k < self.emb_pool.len() {
                 self.emb_pool.select_nth_unstable_by(k, |&a, &b| {
-                    cos[b as usize]
-                        .total_cmp(&cos[a as usize])
-                        .then(a.cmp(&b))
+                    cos[b as usize].total_cmp(&cos[a as usize]).then(a.cmp(&b))
                 });
             }
             self.items.extend(
@@ -301,7 +306,11 @@ impl Candidates {
             f[21] = last.map_or(0.0, |l| stats.markov.weight(j, l));
             if let (Some(e), true) = (embedding, cfg.embedding_features) {
                 f[22] = last.map_or(0.0, |l| e.cosine(l, j));
-                f[23] = self.emb_cos.get(ju).copied().unwrap_or(0.0);
+                f[23] = match self.emb_cos.get(ju) {
+                    Some(&c) => c,
+                    None if has_query => e.cosine_to(&self.emb_query, j),
+                    None => 0.0,
+                };
             }
         }
         if let Some(bad) = self.features.iter().position(|v| !v.is_finite()) {

@@ -275,15 +275,13 @@ impl BaseModel {
             scratch.hist.push((h.item, h.weight));
         }
         let hist = std::mem::take(&mut scratch.hist);
-        let built = scratch
-            .cands
-            .build(
-                &self.stats,
-                self.embedding.as_ref(),
-                &hist,
-                &self.candidates,
-                &mut scratch.score,
-            );
+        let built = scratch.cands.build(
+            &self.stats,
+            self.embedding.as_ref(),
+            &hist,
+            &self.candidates,
+            &mut scratch.score,
+        );
         scratch.hist = hist;
         built?;
         let n = scratch.cands.len();
@@ -609,8 +607,8 @@ impl BaseModel {
         let base = Mlp::from_bytes(r.get_bytes("base ranker")?)?;
         let ranker = Mlp::from_bytes(r.get_bytes("ranker")?)?;
         r.finish()?;
-        let mut model =
-            BaseModel::new(vocab, attr_vocab, stats, candidates, base)?.with_embedding(embedding)?;
+        let mut model = BaseModel::new(vocab, attr_vocab, stats, candidates, base)?
+            .with_embedding(embedding)?;
         model.set_ranker(ranker)?;
         Ok(model)
     }

@@ -297,8 +297,7 @@ pub fn pretrain(
     ));
     let pair_stats = ItemStats::build(&pair_stats_seqs, n_items, &attrs, &cfg.stats)?;
     // The embedding of the training pairs, like their statistics, never saw their targets.
-    let learn_embedding = |seqs: &[&[u32]], progress: &mut dyn FnMut(&str)| match &cfg.embedding
-    {
+    let learn_embedding = |seqs: &[&[u32]], progress: &mut dyn FnMut(&str)| match &cfg.embedding {
         Some(e) => ItemEmbedding::train(
             seqs,
             n_items,

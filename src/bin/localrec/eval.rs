@@ -367,7 +367,11 @@ impl Ctx {
         let both = self.with_embedding && self.without_embedding;
         if self.with_embedding {
             v.push(Variant {
-                name: if suffix.is_empty() { "localrec" } else { suffix },
+                name: if suffix.is_empty() {
+                    "localrec"
+                } else {
+                    suffix
+                },
                 knobs: self.knobs.clone(),
             });
         }
@@ -446,7 +450,9 @@ fn leave_one_out(
             loaded.vocab.clone(),
             loaded.attributes.clone(),
             &validation,
-            &variant.knobs.apply(sequence_config(seed, stats_cfg.clone())),
+            &variant
+                .knobs
+                .apply(sequence_config(seed, stats_cfg.clone())),
             log,
         )?;
         let model = model
@@ -546,7 +552,9 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
             loaded.vocab.clone(),
             loaded.attributes.clone(),
             &[],
-            &variant.knobs.apply(sequence_config(seed, stats_cfg.clone())),
+            &variant
+                .knobs
+                .apply(sequence_config(seed, stats_cfg.clone())),
             log,
         )?;
         trained.push((variant.name, model, report));

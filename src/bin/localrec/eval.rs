@@ -55,6 +55,8 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --emb-candidates N   candidates from the embedding's nearest items (default 50; 0 = none)
     --emb-features on|off   fill the two embedding features of the re-ranker (default on)
     --emb-min-interactions N   no embedding below N training interactions (default 50000)
+    --similar       leave-one-out: also rank by the \"similar items\" of the last item, with and
+                    without the embedding blended in
 ";
 
 struct Outcome {
@@ -198,7 +200,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         "--embedding",
     ];
     options.extend(Knobs::OPTIONS);
-    let a = Args::parse(args, &options, &["--json", "--ft-validate"])?;
+    let a = Args::parse(args, &options, &["--json", "--ft-validate", "--similar"])?;
     let knobs = Knobs::from_args(&a)?;
     let max_cases: usize = a.number("--max-cases", usize::MAX)?;
     let ft_steps = a
@@ -222,6 +224,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         other => return Err(format!("--embedding {other:?}: expected on, off or both")),
     };
     let ctx = Ctx {
+        similar: a.has("--similar"),
         with_embedding,
         without_embedding,
         ft_steps,
@@ -338,6 +341,8 @@ fn report(run: &Run, as_json: bool, seed: u64) -> Result<(), String> {
 }
 
 struct Ctx {
+    /// Also rank by `similar` of the last item (the product-page list).
+    similar: bool,
     /// Evaluate the model with the item embedding (as "localrec").
     with_embedding: bool,
     /// Evaluate a model trained without it ("localrec (no embedding)", or "localrec" alone).
@@ -486,6 +491,18 @@ fn leave_one_out(
     let mut scorers = baselines(&full_stats, true);
     for (name, m, _) in &trained {
         scorers.push((name.to_string(), Scorer::Model(m)));
+    }
+    // "Similar items" of the last item as a next-item predictor, with and without the
+    // embedding blended in (same model otherwise).
+    let plain = model
+        .clone()
+        .with_embedding(None)
+        .map_err(|e| e.to_string())?;
+    if ctx.similar {
+        if model.embedding().is_some() {
+            scorers.push(("similar (embedding)".into(), Scorer::Similar(model)));
+        }
+        scorers.push(("similar (co-occurrence)".into(), Scorer::Similar(&plain)));
     }
     let models = evaluate_all(&scorers, &cases, true, threads, log)?;
     let extra = variant_extra(&trained);

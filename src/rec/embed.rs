@@ -350,36 +350,45 @@ impl ItemEmbedding {
         true
     }
 
+    /// A query vector in 16-bit fixed point and its scale: integer dot products with the
+    /// `i8` codes vectorise (a float sum is a serial chain), at a relative error ~1e-4.
+    fn fixed_point(query: &[f32], fixed: &mut Vec<i16>) -> f32 {
+        let max = query.iter().fold(0f32, |m, x| m.max(x.abs()));
+        fixed.clear();
+        if !(max > 0.0 && max.is_finite()) {
+            return 0.0;
+        }
+        fixed.extend(query.iter().map(|x| (x / max * 32767.0).round() as i16));
+        max / 32767.0
+    }
+
+    fn dot_fixed(codes: &[i8], fixed: &[i16]) -> i32 {
+        codes
+            .iter()
+            .zip(fixed)
+            .map(|(&c, &q)| i32::from(c) * i32::from(q))
+            .sum()
+    }
+
     /// Cosine of `item` with a unit `query` vector (0 when it has no vector).
     pub fn cosine_to(&self, query: &[f32], item: u32) -> f32 {
         let s = self.scales.get(item as usize).copied().unwrap_or(0.0);
         if s == 0.0 {
             return 0.0;
         }
-        let dot: f32 = self
-            .codes(item)
-            .iter()
-            .zip(query)
-            .map(|(&c, &q)| f32::from(c) * q)
-            .sum();
-        dot * s
+        let mut fixed = Vec::with_capacity(self.dim);
+        let q_scale = Self::fixed_point(query, &mut fixed);
+        Self::dot_fixed(self.codes(item), &fixed) as f32 * s * q_scale
     }
 
     /// Cosine of every item with a unit `query` vector into `out` (0 for items without one).
     pub fn cosines(&self, query: &[f32], out: &mut Vec<f32>) {
         out.clear();
         out.reserve(self.n_items());
+        let mut fixed = Vec::with_capacity(self.dim);
+        let q_scale = Self::fixed_point(query, &mut fixed);
         for (codes, &s) in self.codes.chunks_exact(self.dim).zip(&self.scales) {
-            if s == 0.0 {
-                out.push(0.0);
-                continue;
-            }
-            let dot: f32 = codes
-                .iter()
-                .zip(query)
-                .map(|(&c, &q)| f32::from(c) * q)
-                .sum();
-            out.push(dot * s);
+            out.push(Self::dot_fixed(codes, &fixed) as f32 * s * q_scale);
         }
     }
 
@@ -551,6 +560,6 @@ mod tests {
         e.query(&[(1, 1.0)], 5, 0.5, &mut q);
         e.cosines(&q, &mut cos);
         assert_eq!(cos.len(), 3);
-        assert!((cos[1] - 1.0).abs() < 1e-6 && cos[0].abs() < 1e-6 && cos[2] == 0.0);
+        assert!((cos[1] - 1.0).abs() < 1e-3 && cos[0].abs() < 1e-3 && cos[2] == 0.0);
     }
 }

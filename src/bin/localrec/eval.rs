@@ -54,7 +54,8 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --emb-dim N, --emb-window N, --emb-epochs N   item embedding settings (default 16, 3, 5)
     --emb-candidates N   candidates from the embedding's nearest items (default 50; 0 = none)
     --emb-features on|off   fill the two embedding features of the re-ranker (default on)
-    --emb-min-interactions N   no embedding below N training interactions (default 50000)
+    --emb-min-interactions N, --emb-min-items N   no embedding below N training interactions
+                    (default 50000) or N items seen at least twice (default 500)
     --similar       leave-one-out: also rank by the \"similar items\" of the last item, with and
                     without the embedding blended in
 ";

@@ -19,7 +19,7 @@
 //! ([`EmbeddingConfig`]); below that the model has none, its two features are 0 and it adds no
 //! candidates. Measured with and without it in the same run (`localrec eval --embedding both`,
 //! README of the CLI): it helps most where targets fall outside the neighbourhood candidates
-//! (Beauty, 99 sampled negatives: HR@10 0.439 → 0.477, now above item-kNN's 0.458); on the
+//! (Beauty, 99 sampled negatives: HR@10 0.439 → 0.477, now above the kNN baselines' 0.459); on the
 //! full rankings the gain is small (+0.001 to +0.003 HR@10, about the spread between seeds).
 //! As re-ranker features alone (`--emb-candidates 0`) it measured nothing; the candidates and
 //! the order it gives to items outside the candidate list are what count.

@@ -5,8 +5,10 @@
 //! its target. [`TrainingMode::LastItem`] (per-user sequences) counts statistics on every
 //! sequence minus its last item and trains on predicting that last item;
 //! [`TrainingMode::SessionPrefixes`] (anonymous sessions in time order) counts statistics on
-//! the earlier sessions and trains on every prefix of the later ones. The shipped model's
-//! statistics are then recounted on all the data.
+//! the earlier sessions and trains on every prefix of the later ones. The item embedding
+//! ([`crate::rec::embed`]) follows the same rule: the one behind the training pairs' features is
+//! learnt on the statistics' sequences only. The shipped model's statistics and embedding are
+//! then recounted / learnt again on all the data.
 //!
 //! The objective is binary cross-entropy with the real next item as the positive and
 //! `negatives` items sampled uniformly from the same history's candidate list as negatives:
@@ -155,6 +157,18 @@ pub(crate) struct PairBuilder<'a> {
 impl PairBuilder<'_> {
     /// Appends `negatives` sampled candidates and the positive for one history. Returns whether
     /// the target was a candidate (only then are rows appended).
+    /// The candidates and features of an unweighted history.
+    fn build(&mut self, input: &[u32]) -> Result<()> {
+        let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
+        self.cands.build(
+            self.stats,
+            self.embedding,
+            &hist,
+            self.candidates,
+            &mut self.scratch,
+        )
+    }
+
     pub(crate) fn push_pairs(
         &mut self,
         input: &[u32],
@@ -164,14 +178,7 @@ impl PairBuilder<'_> {
         x: &mut Vec<f32>,
         y: &mut Vec<f32>,
     ) -> Result<bool> {
-        let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
-        self.cands.build(
-            self.stats,
-            self.embedding,
-            &hist,
-            self.candidates,
-            &mut self.scratch,
-        )?;
+        self.build(input)?;
         let Some(pos) = self.cands.items.iter().position(|&j| j == target) else {
             return Ok(false);
         };
@@ -192,14 +199,7 @@ impl PairBuilder<'_> {
     }
 
     fn scoring(&mut self, input: &[u32], target: u32) -> Result<Scoring> {
-        let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
-        self.cands.build(
-            self.stats,
-            self.embedding,
-            &hist,
-            self.candidates,
-            &mut self.scratch,
-        )?;
+        self.build(input)?;
         Ok(Scoring {
             features: self.cands.features.clone(),
             n: self.cands.len(),

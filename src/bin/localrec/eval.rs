@@ -448,24 +448,20 @@ fn leave_one_out(
             target: c.target,
         })
         .collect();
-    let mut trained = Vec::new();
-    for variant in ctx.variants("") {
-        log.line(&format!("training {}", variant.name));
+    let trained = train_variants(ctx, "", log, |knobs| {
         let (model, report) = train_model(
             &train,
             loaded.vocab.clone(),
             loaded.attributes.clone(),
             &validation,
-            &variant
-                .knobs
-                .apply(sequence_config(seed, stats_cfg.clone())),
+            &knobs.apply(sequence_config(seed, stats_cfg.clone())),
             log,
         )?;
         let model = model
             .with_stats_from(&loo.train_valid_sequences())
             .map_err(|e| e.to_string())?;
-        trained.push((variant.name, model, report));
-    }
+        Ok((model, report))
+    })?;
     let (_, model, _) = trained.first().ok_or("no model variant to train")?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
@@ -523,6 +519,25 @@ fn leave_one_out(
     })
 }
 
+/// Models trained for each variant of the run, by name.
+type Trained = Vec<(&'static str, BaseModel, PretrainReport)>;
+
+/// Trains every variant of the run (with and/or without the embedding) with `train`.
+fn train_variants(
+    ctx: &Ctx,
+    suffix: &'static str,
+    log: &Log,
+    mut train: impl FnMut(&Knobs) -> Result<(BaseModel, PretrainReport), String>,
+) -> Result<Trained, String> {
+    let mut trained = Vec::new();
+    for variant in ctx.variants(suffix) {
+        log.line(&format!("training {}", variant.name));
+        let (model, report) = train(&variant.knobs)?;
+        trained.push((variant.name, model, report));
+    }
+    Ok(trained)
+}
+
 /// Per-variant training facts for the report (candidate recall, selected epoch, embedding, size).
 fn variant_extra(trained: &[(&str, BaseModel, PretrainReport)]) -> Map<String, Value> {
     let mut extra = Map::new();
@@ -562,21 +577,16 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         .map(|&u| loaded.sequences[u].as_slice())
         .collect();
     let stats_cfg = tune_for_sequences(&kept_seqs, n_items, seed, log)?;
-    let mut trained = Vec::new();
-    for variant in ctx.variants("localrec base") {
-        log.line(&format!("training {}", variant.name));
-        let (model, report) = train_model(
+    let trained = train_variants(ctx, "localrec base", log, |knobs| {
+        train_model(
             &kept_seqs,
             loaded.vocab.clone(),
             loaded.attributes.clone(),
             &[],
-            &variant
-                .knobs
-                .apply(sequence_config(seed, stats_cfg.clone())),
+            &knobs.apply(sequence_config(seed, stats_cfg.clone())),
             log,
-        )?;
-        trained.push((variant.name, model, report));
-    }
+        )
+    })?;
     let (_, model, _) = trained.first().ok_or("no model variant to train")?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
@@ -750,19 +760,16 @@ fn sessions(train_path: &str, test_path: &str, ctx: &Ctx, log: &Log) -> Result<R
     ));
     let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
     let stats_cfg = tune_for_sessions(&views, n_items, seed, log)?;
-    let mut trained = Vec::new();
-    for variant in ctx.variants("") {
-        log.line(&format!("training {}", variant.name));
-        let (model, report) = train_model(
+    let trained = train_variants(ctx, "", log, |knobs| {
+        train_model(
             &views,
             vocab.clone(),
             None,
             &[],
-            &variant.knobs.apply(session_config(seed, stats_cfg.clone())),
+            &knobs.apply(session_config(seed, stats_cfg.clone())),
             log,
-        )?;
-        trained.push((variant.name, model, report));
-    }
+        )
+    })?;
     let (_, model, _) = trained.first().ok_or("no model variant to train")?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();

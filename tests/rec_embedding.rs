@@ -176,3 +176,84 @@ fn similar_uses_the_embedding_beyond_co_occurrence() {
     let co = plain.similar(item, 100).unwrap();
     assert!(co.iter().all(|s| s.signals.cooccurrence > 0.0));
 }
+
+/// Times `BaseModel::rank` (the storefront's call, 300 candidates) on 50,000 items with and
+/// without the embedding (prints, asserts nothing about time):
+/// `cargo test --release --test rec_embedding -- --ignored --nocapture rank_speed`.
+#[test]
+#[ignore]
+fn rank_speed_on_50k_items_with_the_embedding() {
+    use localrec::nn::{Activation, MlpParams};
+    use localrec::rec::{CandidateConfig, ItemEmbedding, ItemStats, StatsConfig};
+    const ITEMS: usize = 50_000;
+    let mut rng = Rng::new(5);
+    // 20,000 sessions inside categories of 125 items, as in tests/web_scale.rs.
+    let seqs: Vec<Vec<u32>> = (0..20_000)
+        .map(|_| {
+            let c = rng.below(ITEMS / 125) as u32;
+            (0..2 + rng.below(8))
+                .map(|_| c * 125 + rng.below(125) as u32)
+                .collect()
+        })
+        .collect();
+    let views: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+    let vocab = ItemVocab::from_ids((0..ITEMS).map(|i| format!("sku-{i}")).collect()).unwrap();
+    let stats = ItemStats::build(&views, ITEMS, &[], &StatsConfig::default()).unwrap();
+    let ranker = MlpParams::new(FEATURE_COUNT)
+        .layer(64, Activation::Relu)
+        .layer(32, Activation::Relu)
+        .layer(1, Activation::Sigmoid)
+        .seed(1)
+        .init()
+        .unwrap();
+    let mut vectors = vec![0f32; ITEMS * 16];
+    for (i, v) in vectors.chunks_exact_mut(16).enumerate() {
+        for (d, x) in v.iter_mut().enumerate() {
+            *x = ((i / 125 * 7 + d * 13) % 17) as f32 - 8.0 + rng.normal();
+        }
+    }
+    let embedding = ItemEmbedding::from_vectors(16, &vectors).unwrap();
+    let base = BaseModel::new(
+        vocab,
+        ItemVocab::new(),
+        stats,
+        CandidateConfig::default(),
+        ranker,
+    )
+    .unwrap();
+    let history: Vec<HistoryItem> = seqs[7].iter().map(|&i| HistoryItem::new(i)).collect();
+    let variants = [
+        ("no embedding", base.clone()),
+        ("embedding, features only", {
+            let mut m = base
+                .clone()
+                .with_embedding(Some(embedding.clone()))
+                .unwrap();
+            m.set_candidate_config(CandidateConfig {
+                from_embedding: 0,
+                ..CandidateConfig::default()
+            });
+            m
+        }),
+        (
+            "embedding, features + 50 candidates",
+            base.clone().with_embedding(Some(embedding)).unwrap(),
+        ),
+    ];
+    for (name, model) in &variants {
+        let mut scratch = RankScratch::default();
+        let mut ms: Vec<f64> = (0..15)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                drop(model.rank(&history, 300, &mut scratch).unwrap());
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "50k items, rank 300 ({name}): min {:.2} ms, median {:.2} ms",
+            ms[0],
+            ms[ms.len() / 2]
+        );
+    }
+}

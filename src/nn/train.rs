@@ -1603,7 +1603,10 @@ mod tests {
             let plain = data.select(&(0..6).collect::<Vec<_>>()).unwrap();
             let plain = Dataset::new(plain.x().clone(), plain.y().clone()).unwrap();
             let (without, _) = objective_and_gradient(&mlp, &plain, &cfg, None).unwrap();
-            assert!((with - without).abs() > 1e-3, "{loss:?}: {with} vs {without}");
+            assert!(
+                (with - without).abs() > 1e-3,
+                "{loss:?}: {with} vs {without}"
+            );
         }
     }
 
@@ -1675,7 +1678,9 @@ mod tests {
         let truth: Vec<f32> = (0..n)
             .map(|i| crate::nn::activation::sigmoid(prior[i] + 3.0 * x[[i, 0]]))
             .collect();
-        let best = Metric::LogLoss.compute(&truth, y.as_slice().unwrap()).unwrap();
+        let best = Metric::LogLoss
+            .compute(&truth, y.as_slice().unwrap())
+            .unwrap();
         let loss = loss.unwrap();
         assert!(loss < best + 0.08, "log loss {loss} vs the truth's {best}");
         assert!((h.last_loss().unwrap() - loss).abs() < 0.1);

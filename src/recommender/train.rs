@@ -624,3 +624,203 @@ impl TrainingRun {
         Ok(self.progress.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::seal;
+    use crate::prep::{CatalogItem, RawEvent};
+    use crate::recommender::{RecommendOptions, Recommender, RecommenderConfig};
+
+    /// A head with non-trivial weights in every layer.
+    fn trained_head(hidden: &[usize]) -> Head {
+        let mut head = Head::new(FEATURES, hidden, 3).unwrap();
+        let mut rng = Rng::new(9);
+        let last = hidden.len();
+        let fan_in = hidden.last().copied().unwrap_or(FEATURES);
+        let w = Array2::from_shape_simple_fn((fan_in, 1), || rng.normal());
+        head.mlp
+            .set_layer_params(last, w, Array1::from(vec![0.2]))
+            .unwrap();
+        head.steps = 42;
+        head
+    }
+
+    /// The payload of model format 1's head (weights outputs × inputs).
+    fn write_v1(head: &Head, w: &mut Writer) {
+        w.put_len(head.mlp.layers().len());
+        for l in head.mlp.layers() {
+            w.put_len(l.inputs());
+            w.put_len(l.outputs());
+            let rows: Vec<f32> = l.weights().t().iter().copied().collect();
+            w.put_f32s(&rows);
+            w.put_f32s(l.b_slice());
+        }
+        w.put_u64(head.steps);
+    }
+
+    #[test]
+    fn an_untrained_head_adds_nothing_and_rows_are_scored_like_one_at_a_time() {
+        let mut rng = Rng::new(1);
+        let xs: Vec<f32> = (0..21 * FEATURES).map(|_| rng.normal()).collect();
+        let mut out = vec![f32::NAN; 21];
+        let fresh = Head::new(FEATURES, &[16], 7).unwrap();
+        fresh.logits(&xs, &mut out, &mut Workspace::new()).unwrap();
+        assert!(out.iter().all(|&z| z == 0.0), "{out:?}");
+        for hidden in [vec![], vec![16], vec![8, 5, 3]] {
+            let head = trained_head(&hidden);
+            let mut ws = Workspace::new();
+            head.logits(&xs, &mut out, &mut ws).unwrap();
+            assert!(out.iter().any(|&z| z != 0.0));
+            for (x, &z) in xs.chunks_exact(FEATURES).zip(&out) {
+                let mut one = [0.0f32];
+                head.logits(x, &mut one, &mut ws).unwrap();
+                assert!(
+                    (one[0] - z).abs() <= 1e-5 * (1.0 + z.abs()),
+                    "{} vs {z}",
+                    one[0]
+                );
+            }
+        }
+        // Wrong sizes and non-finite features are errors, not panics.
+        let head = trained_head(&[16]);
+        assert!(head
+            .logits(&xs[..5], &mut out, &mut Workspace::new())
+            .is_err());
+        let mut bad = xs[..FEATURES].to_vec();
+        bad[2] = f32::NAN;
+        assert!(head
+            .logits(&bad, &mut [0.0], &mut Workspace::new())
+            .is_err());
+        assert!(Head::new(0, &[4], 1).is_err());
+        assert!(Head::new(FEATURES, &[0], 1).is_err());
+        assert_eq!(
+            Head::new(12, &[16], 1).unwrap().param_count(),
+            12 * 16 + 16 + 16 + 1
+        );
+    }
+
+    #[test]
+    fn heads_round_trip_and_format_1_heads_convert_to_the_same_network() {
+        for hidden in [vec![], vec![16], vec![8, 5]] {
+            let head = trained_head(&hidden);
+            let mut w = Writer::new();
+            head.write(&mut w);
+            let bytes = w.into_bytes();
+            let back = Head::read(&mut Reader::new(&bytes)).unwrap();
+            assert_eq!(back, head);
+            assert_eq!(back.hidden(), hidden);
+            assert!(Head::read(&mut Reader::new(&bytes[..bytes.len() - 3])).is_err());
+
+            let mut w = Writer::new();
+            write_v1(&head, &mut w);
+            let old = w.into_bytes();
+            let converted = Head::read_v1(&mut Reader::new(&old)).unwrap();
+            assert_eq!(converted, head);
+            assert!(Head::read_v1(&mut Reader::new(&old[..old.len() - 9])).is_err());
+        }
+        // A network that is not a head (a ReLU output) is refused by name.
+        let mut other = trained_head(&[4]);
+        other.mlp = crate::nn::MlpParams::new(FEATURES)
+            .layer(2, Activation::Relu)
+            .seed(1)
+            .init()
+            .unwrap();
+        let mut w = Writer::new();
+        other.write(&mut w);
+        let e = Head::read(&mut Reader::new(&w.into_bytes()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("head layer 0"), "{e}");
+    }
+
+    fn shop() -> Recommender {
+        let mut rec = Recommender::new(RecommenderConfig {
+            seed: Some(5),
+            ..Default::default()
+        })
+        .unwrap();
+        let items = (0..30)
+            .map(|i| CatalogItem {
+                id: format!("item{i}"),
+                category: Some(format!("Cat{}", i % 3)),
+                ..Default::default()
+            })
+            .collect();
+        rec.load_catalog(items).unwrap();
+        let events = (0..8)
+            .map(|i| RawEvent {
+                item_id: format!("item{}", (i * 3) % 30),
+                kind: "view".into(),
+                timestamp: 1.7e12 + i as f64 * 60_000.0,
+                ..Default::default()
+            })
+            .collect();
+        rec.track(events, 1.7e12 + 1e6).unwrap();
+        rec
+    }
+
+    #[test]
+    fn a_format_1_model_blob_is_imported_and_ranks_like_the_converted_head() {
+        let mut rec = shop();
+        let head = trained_head(&[16]);
+        let mut w = Writer::new();
+        w.put_u64(rec.table().unwrap().fingerprint());
+        w.put_len(FEATURES);
+        write_v1(&head, &mut w);
+        w.put_bool(false);
+        let blob = seal(*b"LRMD", 1, &w.into_bytes());
+        let report = rec.import_model(&blob).unwrap();
+        assert_eq!((report.trained_steps, report.hidden), (42, vec![16]));
+        let opts = RecommendOptions {
+            k: 5,
+            ..Default::default()
+        };
+        let from_v1 = rec.recommend(&opts).unwrap();
+        let mut direct = shop();
+        direct.head = Some(head);
+        assert_eq!(from_v1, direct.recommend(&opts).unwrap());
+        // Exported again, it is format 2 and reads back to the same lists.
+        let v2 = rec.export_model().unwrap();
+        assert_eq!(u16::from_le_bytes([v2[8], v2[9]]), 2);
+        let mut again = shop();
+        again.import_model(&v2).unwrap();
+        assert_eq!(again.recommend(&opts).unwrap(), from_v1);
+        // A format this build does not know is a clear error.
+        let future = seal(*b"LRMD", 3, &[0u8; 4]);
+        let e = again.import_model(&future).unwrap_err().to_string();
+        assert!(e.contains("version 3"), "{e}");
+    }
+
+    #[test]
+    fn training_is_deterministic_and_restartable_in_chunks() {
+        let run = |chunk_ms: f64| {
+            let mut rec = shop();
+            let t = std::cell::Cell::new(0.0);
+            let clock = || {
+                t.set(t.get() + 0.01);
+                t.get()
+            };
+            let mut p = rec.train_start(&TrainOptions::default()).unwrap();
+            let mut chunks = 0;
+            while !p.done {
+                p = rec.train_chunk(chunk_ms, &clock).unwrap();
+                chunks += 1;
+            }
+            (rec.export_model().unwrap(), p, chunks)
+        };
+        let (a, pa, ca) = run(1000.0);
+        let (b, pb, cb) = run(0.02); // a batch or two per chunk
+        assert!(cb > ca, "{cb} chunks vs {ca}");
+        assert_eq!(pa.steps, pb.steps);
+        assert_eq!(pa.epoch_losses.len(), 6);
+        // Chunking changes nothing: the same batches in the same order, the
+        // pull anchored at the run's start.
+        assert_eq!(a, b);
+        // The logged means add up per-chunk f32 means: equal to rounding.
+        for (la, lb) in pa.epoch_losses.iter().zip(&pb.epoch_losses) {
+            assert!((la - lb).abs() < 1e-6, "{la} vs {lb}");
+        }
+        assert!(pa.epoch_losses.last() < pa.epoch_losses.first(), "{pa:?}");
+    }
+}

@@ -29,7 +29,8 @@ pub struct Dataset {
     x: Array2<f32>,
     y: Array2<f32>,
     weights: Option<Array1<f32>>,
-    offsets: Option<Array1<f32>>,
+    /// Boxed slice, not Array1: keeps `Validation::Data(Dataset)` small.
+    offsets: Option<Box<[f32]>>,
 }
 
 /// Index of the first NaN or infinite value. Checks 64 values at a time with
@@ -207,7 +208,7 @@ impl Dataset {
                 "must be finite (NaN/Inf found)",
             ));
         }
-        self.offsets = Some(offsets.as_standard_layout().into_owned());
+        self.offsets = Some(offsets.iter().copied().collect());
         Ok(self)
     }
 
@@ -240,8 +241,8 @@ impl Dataset {
         self.weights.as_ref()
     }
     /// The per-example logit offsets, if any.
-    pub fn offsets(&self) -> Option<&Array1<f32>> {
-        self.offsets.as_ref()
+    pub fn offsets(&self) -> Option<&[f32]> {
+        self.offsets.as_deref()
     }
 
     /// A new dataset made of the given rows (repeats allowed), in that order.
@@ -260,7 +261,11 @@ impl Dataset {
             x: self.x.select(Axis(0), rows),
             y: self.y.select(Axis(0), rows),
             weights: self.weights.as_ref().map(|w| w.select(Axis(0), rows)),
-            offsets: self.offsets.as_ref().map(|o| o.select(Axis(0), rows)),
+            offsets: self.offsets.as_ref().map(|o| {
+                rows.iter()
+                    .map(|&r| o.get(r).copied().unwrap_or(0.0))
+                    .collect()
+            }),
         })
     }
 
@@ -358,7 +363,7 @@ mod tests {
             .with_offsets(Array1::from(vec![0.1f32, 0.2, 0.3]))
             .unwrap();
         let so = o.select(&[2, 0]).unwrap();
-        assert_eq!(so.offsets().unwrap().to_vec(), vec![0.3, 0.1]);
+        assert_eq!(so.offsets().unwrap(), &[0.3, 0.1]);
         assert!(d.select(&[3]).is_err());
         let m = Dataset::new(
             array![[1.0f32], [2.0]],

@@ -537,7 +537,7 @@ impl Buffers {
             self.w[i] = weights.get(r).copied().unwrap_or(1.0);
         }
         self.has_offsets = false;
-        if let Some(offsets) = data.offsets().and_then(|o| o.as_slice()) {
+        if let Some(offsets) = data.offsets() {
             for (dst, &r) in self.offsets.iter_mut().zip(rows) {
                 *dst = offsets.get(r).copied().unwrap_or(0.0);
             }

@@ -45,9 +45,11 @@
 //! them, the category / brand affinity by interned id, per-item maps only
 //! for the few items the profile or the co-occurrence lists hold, an `ln`
 //! and an `exp` for the price closeness — then the head (13 → 16 → 1:
-//! ~220 multiply-adds, eight items at a time, bit-identical to one at a
-//! time); only the best `k` (or MMR's pool) are sorted (`select_nth`). In
-//! the native profile the features take about twice the head's time.
+//! ~220 multiply-adds, an `nn::Mlp` scoring blocks of 256 items with the
+//! engine's kernels, [`train::Head::logits`]); only the best `k` (or MMR's
+//! pool) are sorted (`select_nth`). The numbers above were measured with
+//! the hand-written head this replaced (see the report of issue 5 for the
+//! re-measurement).
 //! `similar` is ~1 ms native, 2 ms in Firefox. `maxCatalogItems` (default
 //! 200,000) bounds the catalog; time and memory grow linearly with it.
 //! Measured with `cargo test --release --lib -- --ignored --nocapture

@@ -52,8 +52,20 @@
 //! (the planted-taste unit test: 7 of 10 in the taste instead of ≥ 8).
 //! Hence 6 epochs and half candidate negatives by default.
 //!
-//! Optimizer and initialisation (measured on the same test, after the head
-//! moved onto `nn::Mlp`): see [`Head::optimizer`] and [`Head::new`].
+//! Since the head moved onto `nn::Mlp` (it was a hand-written MLP): the
+//! same test gives the same HR@10 0.859 → 1.000, MRR 0.316 → 0.339 (the
+//! head starts from the same weights and the math is the same; with the
+//! hand-written head's initial weights loaded the trajectories agree).
+//! Optimizer and initialisation choices: see [`Head::optimizer`] and
+//! [`Head::new`]. Training time did not get worse: the head's chunks of
+//! that test (480 steps over 16 runs, `cargo test` profile, 12 alternating
+//! runs on a loaded 2-core machine) took a median 3.9 ms against 5.6 ms
+//! for the hand-written head; the browser benchmark's real job (`python3
+//! bench/run.py --libs localrec --no-native --query real=1 --query
+//! basemodel=0 --query reps=1`: 10,000 items, 200 events, 300 steps of
+//! 16) fine-tuned in medians of 13.9, 18.2, 19.5 and 22.3 ms (4 runs)
+//! against 25.6, 18.9 and 38.5 ms (3 runs, alternating): no slower, within
+//! that machine's noise.
 
 use super::catalog::ItemTable;
 use super::config::{FineTuneConfig, RecommenderConfig};

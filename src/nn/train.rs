@@ -973,8 +973,8 @@ impl Mlp {
         if n_val >= 1 && n_val < data.len() {
             rng.shuffle(&mut all);
             val_rows = all.split_off(data.len() - n_val);
-            all.sort_unstable();
-            val_rows.sort_unstable();
+            crate::sort::sort(&mut all);
+            crate::sort::sort(&mut val_rows);
         }
         let mut train_rows = all;
         let class_weights = cfg.class_weights.as_deref();
@@ -1196,7 +1196,7 @@ impl Mlp {
                     Some(v) => (v, val_rows.clone(), outputs),
                     None => {
                         let mut sorted = train_rows.clone();
-                        sorted.sort_unstable();
+                        crate::sort::sort(&mut sorted);
                         let (_, o) =
                             evaluate(&mut buf, &self.layers, cfg.loss, data, &sorted, &weights);
                         (data, sorted, o)

@@ -182,9 +182,16 @@ fn non_negative(field: &str, v: f32) -> Result<()> {
 impl TrainConfig {
     /// Checks every hyper-parameter against the model and data, naming the first bad one.
     pub fn validate(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
+        self.validate_for::<true>(mlp, data)
+    }
+
+    /// [`TrainConfig::validate`]; `FULL = false` (for [`Mlp::fit_plain`],
+    /// which has rejected sampled softmax and plateau reduction) leaves out
+    /// the checks of those two.
+    fn validate_for<const FULL: bool>(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
         self.optimizer.validate()?;
         self.schedule.validate()?;
-        if let Some(p) = &self.reduce_on_plateau {
+        if let Some(p) = self.reduce_on_plateau.as_ref().filter(|_| FULL) {
             p.validate()?;
         }
         self.loss.check_output(mlp.output_activation())?;
@@ -203,7 +210,15 @@ impl TrainConfig {
                 data.output_dim(),
             ));
         }
-        self.validate_sampled(mlp)?;
+        if FULL {
+            self.validate_sampled(mlp)?;
+        } else if self.class_frequencies.is_some() {
+            return Err(Error::invalid(
+                "class_frequencies",
+                "given",
+                "only used by Loss::SampledSoftmax with Sampler::Frequency",
+            ));
+        }
         check_targets(self.loss, data, "y", mlp.output_dim())?;
         if let Validation::Data(v) = &self.validation {
             check_targets(self.loss, v, "validation y", mlp.output_dim())?;
@@ -976,7 +991,7 @@ impl Mlp {
         if matches!(cfg.loss, Loss::SampledSoftmax { .. }) {
             return Err(Error::invalid("loss", "SampledSoftmax", unsupported));
         }
-        cfg.validate(self, data)?;
+        cfg.validate_for::<false>(self, data)?;
         self.fit_rolling_back::<false>(data, cfg, observer)
     }
 
@@ -1582,6 +1597,13 @@ mod tests {
                 .to_string();
             assert!(err.contains(field) && err.contains("fit_plain"), "{err}");
         }
+        let frequencies = TrainConfig {
+            class_frequencies: Some(vec![1.0]),
+            ..plain.clone()
+        };
+        let full_err = mlp.fit(&data, &frequencies, &mut |_| Control::Continue);
+        let plain_err = mlp.fit_plain(&data, &frequencies, &mut |_| Control::Continue);
+        assert_eq!(full_err.unwrap_err(), plain_err.unwrap_err());
         assert_eq!(before, mlp.to_bytes(), "a rejected call changes nothing");
         assert!(mlp
             .fit_plain(&data, &plain, &mut |_| Control::Continue)

@@ -5,7 +5,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 PORT ?= 8080
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
-	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers
+	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers \
+	--strip-target-features
 # The shipped JavaScript (glue, API, worker, client) is minified file by file in place: the same
 # ES modules, imports and `new URL(..., import.meta.url)` references, only smaller (17.6 -> 9.6 KB
 # gzip). The .d.ts files are copied as they are. esbuild comes from the npm registry (scripts/setup.sh).

@@ -1040,8 +1040,8 @@ impl Mlp {
         if n_val >= 1 && n_val < data.len() {
             rng.shuffle(&mut all);
             val_rows = all.split_off(data.len() - n_val);
-            crate::sort::sort(&mut all);
-            crate::sort::sort(&mut val_rows);
+            all.sort_unstable();
+            val_rows.sort_unstable();
         }
         let mut train_rows = all;
         let class_weights = cfg.class_weights.as_deref();
@@ -1266,7 +1266,7 @@ impl Mlp {
                     Some(v) => (v, val_rows.clone(), outputs),
                     None => {
                         let mut sorted = train_rows.clone();
-                        crate::sort::sort(&mut sorted);
+                        sorted.sort_unstable();
                         let (_, o) =
                             evaluate(&mut buf, &self.layers, cfg.loss, data, &sorted, &weights);
                         (data, sorted, o)

@@ -12,7 +12,7 @@ WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-reference-types --enable-non
 # gzip). The .d.ts files are copied as they are. esbuild comes from the npm registry (scripts/setup.sh).
 MINIFY_JS := esbuild --minify --format=esm --target=es2022 --log-level=warning --allow-overwrite
 
-.PHONY: assets setup demo test build build-web build-bundler package size test-native test-browser lint clean
+.PHONY: assets setup demo test build build-web build-bundler package size test-native test-browser test-browser-relaxed lint clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,13 +24,17 @@ build: setup build-web
 build-web:
 	wasm-pack build --release --target web --out-dir pkg
 	wasm-opt $(WASM_OPT_FLAGS) pkg/localrec_bg.wasm -o pkg/localrec_bg.wasm
+	WASM_OPT_FLAGS="$(WASM_OPT_FLAGS)" scripts/build_relaxed.sh pkg target/relaxed
 	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg/
 	$(MINIFY_JS) pkg/*.js --outdir=pkg
 	python3 scripts/merge_pkg_json.py pkg/package.json pkg.json
 
-build-bundler:
+build-bundler: build-web
 	wasm-pack build --release --target bundler --out-dir pkg-bundler
 	wasm-opt $(WASM_OPT_FLAGS) pkg-bundler/localrec_bg.wasm -o pkg-bundler/localrec_bg.wasm
+	# Bundler glue initialises the simd128 build itself; the relaxed file is there because index.js
+	# names it (bundlers resolve `new URL(..., import.meta.url)` at build time).
+	cp pkg/localrec_bg_relaxed.wasm pkg-bundler/
 	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg-bundler/
 	$(MINIFY_JS) pkg-bundler/*.js --outdir=pkg-bundler
 	python3 scripts/merge_pkg_json.py pkg-bundler/package.json pkg.json
@@ -62,11 +66,18 @@ BROWSER_TESTS := $(foreach f,$(sort $(wildcard tests/web*.rs)),--test $(basename
 test-browser:
 	wasm-pack test --headless --firefox -- $(BROWSER_TESTS)
 
+## The engine's browser tests again on the relaxed-SIMD build (fused multiply-add kernels): kernel
+## paths against a naive product, and seeded training against the native figures, within 1e-5.
+RELAXED_TESTS := --test web_nn --test web_sampled --test web
+test-browser-relaxed:
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed-test \
+	  wasm-pack test --headless --firefox -- $(RELAXED_TESTS)
+
 ## The demo shop's static assets (catalog, simulated shoppers, base model); committed, rebuilt on demand.
 assets:
 	bash tools/build_assets.sh
 
-test: setup lint test-native test-browser build-web
+test: setup lint test-native test-browser test-browser-relaxed build-web
 	tsc --noEmit -p examples/ts
 	python3 tests/browser_smoke.py
 	python3 tests/e2e/test_tools.py
@@ -92,6 +103,7 @@ bench/node_modules/.package-lock.json: bench/package-lock.json
 bench-build:
 	CARGO_TARGET_DIR=target/bench/cargo wasm-pack build --release --target web --out-dir $(BENCH_PKG) -- --features bench
 	wasm-opt $(WASM_OPT_FLAGS) $(BENCH_PKG)/localrec_bg.wasm -o $(BENCH_PKG)/localrec_bg.wasm
+	WASM_OPT_FLAGS="$(WASM_OPT_FLAGS)" scripts/build_relaxed.sh $(BENCH_PKG) target/bench/relaxed -- --features bench
 
 bench: setup build-web bench-build bench/node_modules/.package-lock.json
 	python3 bench/run.py $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-// The benchmark page: localrec (wasm, simd128) against TensorFlow.js 4.22.0 (wasm backend with SIMD on
+// The benchmark page: localrec (wasm: its relaxed-SIMD build where supported, and the simd128 one) against TensorFlow.js 4.22.0 (wasm backend with SIMD on
 // and one thread; cpu backend) on the same Float32Arrays, in the same page, in the same run.
 //
 // Every timing starts from JavaScript arrays and ends with the results back in JavaScript (a number or a
@@ -11,7 +11,7 @@
 //   pn=2000 pepochs=10                                    personalisation: new examples × epochs
 //   reps=3 score_reps=15 min_sample_ms=25                 repetitions (training, personalisation / scoring)
 //   warm_ms=2000                                          untimed warm-up fits before the timed training runs
-//   libs=localrec,tfjs-wasm,tfjs-cpu                      what to run
+//   libs=localrec,localrec-simd128,tfjs-wasm,tfjs-cpu     what to run
 //   real=1 items=10000 events=200 k=20 chunk_ms=50       the real job with the package API (LocalRecCore)
 //   profile=1                                             where localrec's training time goes
 //   basemodel=1 sessions=20000                            the same on rec::BaseModel (pretrained in the page)
@@ -25,7 +25,7 @@ const cfg = {
   score: (params.get('score') || '1000,10000').split(',').map(Number),
   pn: num('pn', 2000), pepochs: num('pepochs', 10),
   reps: num('reps', 3), scoreReps: num('score_reps', 15), minSampleMs: num('min_sample_ms', 25),
-  libs: (params.get('libs') || 'localrec,tfjs-wasm,tfjs-cpu').split(','),
+  libs: (params.get('libs') || 'localrec,localrec-simd128,tfjs-wasm,tfjs-cpu').split(','),
   pkg: params.get('pkg') || '../target/bench/pkg/localrec.js',
   seed: num('seed', 42),
   profile: num('profile', 1), real: num('real', 1), basemodel: num('basemodel', 1), chunkMs: num('chunk_ms', 50), items: num('items', 10000), sessions: num('sessions', 20000), events: num('events', 200),
@@ -43,6 +43,8 @@ window.addEventListener('unhandledrejection', (e) => { state.error = `${e.reason
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
+
+import { readyFor } from '../js/load.js';
 
 // ---- data: seeded, identical for every library ------------------------------------------------------
 function mulberry32(seed) {
@@ -416,10 +418,18 @@ async function main() {
     base_model_job: { available: false, reason: 'not run (needs localrec in libs and basemodel=1)' } };
   for (const name of cfg.libs) {
     await sleep(0);
-    if (name === 'localrec') {
-      const mod = await import(cfg.pkg);
+    if (name === 'localrec-simd128') {
+      // A second instance of the glue module (another URL), initialised with the simd128 build.
+      const mod = await import(`${cfg.pkg}?simd128`);
       const exports = await mod.default();
-      results.env.localrec = { version: mod.version(), simd: true };
+      results.env[name] = { version: mod.version(), simd: mod.simdLevel() };
+      results.libs[name] = await runLib(localrecLib(mod), data, () => exports.memory.buffer.byteLength);
+    } else if (name === 'localrec') {
+      // What the package does (js/load.js): the relaxed-SIMD build where the browser supports it.
+      const mod = await import(cfg.pkg);
+      const relaxed = new URL(cfg.pkg.replace(/localrec\.js$/, 'localrec_bg_relaxed.wasm'), location.href);
+      const exports = await readyFor(mod, relaxed)();
+      results.env.localrec = { version: mod.version(), simd: mod.simdLevel() };
       const memory = () => exports.memory.buffer.byteLength;
       results.libs[name] = await runLib(localrecLib(mod), data, memory);
       if (cfg.profile) results.profile = await profileLocalrec(mod, data);

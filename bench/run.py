@@ -30,7 +30,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 from webdriver.client import Driver, Firefox, free_port  # noqa: E402
 
 TFJS = os.path.join(ROOT, "bench", "node_modules", "@tensorflow")
-LIBS = ["localrec", "tfjs-wasm", "tfjs-cpu"]
+# localrec loads its relaxed-SIMD build where the browser has relaxed SIMD (as the package does);
+# localrec-simd128 is the same code forced onto the plain simd128 build.
+LIBS = ["localrec", "localrec-simd128", "tfjs-wasm", "tfjs-cpu"]
 SMOKE_QUERY = {"n": 512, "test": 128, "epochs": 1, "score": "100,1000", "pn": 128, "pepochs": 2,
                "reps": 1, "score_reps": 2, "min_sample_ms": 1, "items": 300, "sessions": 300, "events": 30,
                "warm_ms": 0}
@@ -139,11 +141,14 @@ def file_sizes(paths):
 def sizes(release_pkg, bench_pkg):
     out = {}
     # The published package: its .wasm and every JS module (index.js imports the rest, worker included).
+    # A browser downloads one of the two .wasm builds (js/load.js): the relaxed-SIMD one where
+    # supported (the one this benchmark's `localrec` runs), else localrec_bg.wasm.
     release = sorted(os.path.join(release_pkg, f) for f in os.listdir(release_pkg)
                      if f.endswith(".js") or f.endswith(".wasm")) if os.path.isdir(release_pkg) else []
-    if any(f.endswith("localrec_bg.wasm") for f in release):
-        out["localrec (package: .wasm + all .js)"] = file_sizes(release)
-        out["localrec (package .wasm only)"] = file_sizes([f for f in release if f.endswith(".wasm")])
+    for wasm in ("localrec_bg_relaxed.wasm", "localrec_bg.wasm"):
+        if any(f.endswith(wasm) for f in release):
+            one = [f for f in release if f.endswith(".js") or f.endswith(wasm)]
+            out[f"localrec (package: {wasm} + all .js)"] = file_sizes(one)
     files = [os.path.join(bench_pkg, "localrec_bg.wasm"), os.path.join(bench_pkg, "localrec.js")]
     if all(os.path.exists(f) for f in files):
         out["localrec (bench build, + bench hooks)"] = file_sizes(files)
@@ -219,7 +224,7 @@ def ratio(a, b, higher_is_better):
 
 def table(results):
     libs = [lib for lib in LIBS if lib in results["libs"]]
-    tfjs = [lib for lib in libs if lib != "localrec"]
+    tfjs = [lib for lib in libs if lib.startswith("tfjs")]
     L = results["libs"]
 
     def get(lib, *path):

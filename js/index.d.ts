@@ -6,10 +6,13 @@ import type {
 } from "./localrec.js";
 
 export type * from "./localrec.js";
-export { version, selfCheck, LocalRecCore } from "./localrec.js";
+export { version, selfCheck, simdLevel, LocalRecCore } from "./localrec.js";
+/** True when this browser's WebAssembly has relaxed SIMD (then the faster localrec_bg_relaxed.wasm is loaded). */
+export function supportsRelaxedSimd(): boolean;
 export { LocalRecWorker } from "./client.js";
 
-/** What `init.wasm` may be: where or what the module's .wasm is (default: next to localrec.js). */
+/** What `init.wasm` may be: where or what the module's .wasm is (default: localrec_bg_relaxed.wasm next to
+ * localrec.js where the browser supports relaxed SIMD, else localrec_bg.wasm). */
 export type WasmSource = string | URL | Request | Response | BufferSource | WebAssembly.Module;
 
 /** The core config plus the IndexedDB database name. */

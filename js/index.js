@@ -7,10 +7,12 @@
 // `init.wasm`); the shop passes catalog and model bytes in. See EXAMPLE.md.
 import * as glue from "./localrec.js";
 import { bindLocalRec } from "./api.js";
+import { readyFor } from "./load.js";
 
-const ready = (wasm) => (typeof glue.default === "function" ? glue.default(wasm ? { module_or_path: wasm } : undefined) : undefined);
+const ready = readyFor(glue, new URL("./localrec_bg_relaxed.wasm", import.meta.url));
 
 /** The high-level recommender (see index.d.ts). */
 export const LocalRec = bindLocalRec(glue.LocalRecCore, ready);
 export { LocalRecWorker } from "./client.js";
-export { version, selfCheck, LocalRecCore } from "./localrec.js";
+export { version, selfCheck, simdLevel, LocalRecCore } from "./localrec.js";
+export { supportsRelaxedSimd } from "./load.js";

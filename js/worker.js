@@ -3,9 +3,10 @@
 // `new Worker(new URL("./worker.js", import.meta.url), { type: "module" })`).
 import * as glue from "./localrec.js";
 import { bindLocalRec } from "./api.js";
+import { readyFor } from "./load.js";
 import { serve } from "./rpc.js";
 
-// --target web glue exports an init function as default; bundler glue initialises itself.
-const ready = (wasm) => (typeof glue.default === "function" ? glue.default(wasm ? { module_or_path: wasm } : undefined) : undefined);
+// The .wasm is chosen in load.js (relaxed SIMD where supported); bundler glue initialises itself.
+const ready = readyFor(glue, new URL("./localrec_bg_relaxed.wasm", import.meta.url));
 
 serve(self, bindLocalRec(glue.LocalRecCore, ready));

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Loads the RELEASE build (pkg/, made by `make build-web`) in headless Firefox
 through the demo server and checks that the module initialises and its
-self-check passes, with no page errors. Run by `make test`."""
+self-check passes, with no page errors: the relaxed-SIMD build the package picks
+in a browser that supports it, and the simd128 build. Run by `make test`."""
 import os
 import sys
 
@@ -17,23 +18,29 @@ def main() -> int:
         return 1
     passed = failed = 0
     with Server(ROOT, pkg) as server, Firefox() as browser:
-        browser.get(f"{server.url}/check.html")
-        state = browser.wait_for("return document.getElementById('status').dataset.state", 60,
-                                 "the module self-check")
-        text = browser.execute("return document.getElementById('status').textContent")
-        if state == "ok" and "ok" in text:
-            passed += 1
-            print(f"ok   release build loads in Firefox: {text}")
-        else:
-            failed += 1
-            print(f"FAIL release build in Firefox: {text}")
-        wasm_fetched = any("/pkg/localrec_bg.wasm" in r for r in server.requests())
-        if wasm_fetched:
-            passed += 1
-            print("ok   the optimised release .wasm was the one served")
-        else:
-            failed += 1
-            print(f"FAIL pkg/localrec_bg.wasm was not requested: {server.requests()}")
+        # (query, the build that must run, the .wasm that must be served)
+        for query, want, wasm in (("", "relaxed-simd", "/pkg/localrec_bg_relaxed.wasm"),
+                                  ("?simd=simd128", "simd128", "/pkg/localrec_bg.wasm")):
+            browser.get(f"{server.url}/check.html{query}")
+            state = browser.wait_for("return document.getElementById('status').dataset.state", 60,
+                                     "the module self-check")
+            text = browser.execute("return document.getElementById('status').textContent")
+            simd = browser.execute("return document.getElementById('status').dataset.simd")
+            supported = browser.execute("return document.getElementById('status').dataset.relaxedSupported")
+            if want == "relaxed-simd" and supported != "true":
+                want, wasm = "simd128", "/pkg/localrec_bg.wasm"  # an older browser: the fallback must run
+            if state == "ok" and "ok" in text and simd == want:
+                passed += 1
+                print(f"ok   release build ({want}) loads in Firefox: {text}")
+            else:
+                failed += 1
+                print(f"FAIL release build in Firefox{query}: want {want}, ran {simd}: {text}")
+            if any(wasm in r for r in server.requests()):
+                passed += 1
+                print(f"ok   the optimised release {wasm} was the one served")
+            else:
+                failed += 1
+                print(f"FAIL {wasm} was not requested: {server.requests()}")
     print(f"browser smoke: {passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

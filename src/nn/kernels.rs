@@ -13,6 +13,13 @@
 //! code is compiled a second time with R = 8 and chosen at run time. Sums run
 //! in a fixed order and Rust never contracts `a * b + c` into an FMA, so every
 //! path gives bit-identical results (tested), natively and in the browser.
+//! The one exception is deliberate: the wasm32 build compiled with
+//! `+relaxed-simd` (the package's `localrec_bg_relaxed.wasm`, loaded where
+//! the browser supports relaxed SIMD) uses `f32x4.relaxed_madd` in the
+//! micro-kernel — a fused multiply-add on CPUs with FMA, about 1.5× the
+//! training throughput in Firefox — and so differs from the other paths in
+//! the last bits (within 1e-5 of native after seeded training; tested by
+//! `make test-browser-relaxed`).
 //!
 //! The epilogue fuses what follows the product: adding the bias, ReLU, or the
 //! ReLU mask of the backward pass.
@@ -441,7 +448,8 @@ fn micro_kernel<const R: usize>(
 
 /// The wasm32 micro-kernel written with simd128 intrinsics: 4×8 accumulators
 /// in eight `v128` locals. Same arithmetic in the same order as the portable
-/// loop (a multiply, then an add; never fused), so results are bit-identical.
+/// loop (a multiply, then an add), so results are bit-identical — except in
+/// the relaxed-SIMD build, whose `madd` may fuse them (see the module doc).
 #[cfg(target_arch = "wasm32")]
 mod simd128 {
     use super::{initial, store, Epilogue, NR};
@@ -526,17 +534,17 @@ mod simd128 {
                 let b0 = v128_load(b as *const v128);
                 let b1 = v128_load(b.add(4) as *const v128);
                 let x = f32x4_splat(*a0);
-                c00 = f32x4_add(c00, f32x4_mul(x, b0));
-                c01 = f32x4_add(c01, f32x4_mul(x, b1));
+                c00 = madd(x, b0, c00);
+                c01 = madd(x, b1, c01);
                 let x = f32x4_splat(*a1);
-                c10 = f32x4_add(c10, f32x4_mul(x, b0));
-                c11 = f32x4_add(c11, f32x4_mul(x, b1));
+                c10 = madd(x, b0, c10);
+                c11 = madd(x, b1, c11);
                 let x = f32x4_splat(*a2);
-                c20 = f32x4_add(c20, f32x4_mul(x, b0));
-                c21 = f32x4_add(c21, f32x4_mul(x, b1));
+                c20 = madd(x, b0, c20);
+                c21 = madd(x, b1, c21);
                 let x = f32x4_splat(*a3);
-                c30 = f32x4_add(c30, f32x4_mul(x, b0));
-                c31 = f32x4_add(c31, f32x4_mul(x, b1));
+                c30 = madd(x, b0, c30);
+                c31 = madd(x, b1, c31);
                 a0 = a0.add(step);
                 a1 = a1.add(step);
                 a2 = a2.add(step);
@@ -553,6 +561,22 @@ mod simd128 {
             }
         }
         out
+    }
+
+    /// `acc + x·b`: a multiply then an add (two roundings, bit-identical to
+    /// the portable path) in the default build.
+    #[cfg(not(target_feature = "relaxed-simd"))]
+    #[inline(always)]
+    fn madd(x: v128, b: v128, acc: v128) -> v128 {
+        f32x4_add(acc, f32x4_mul(x, b))
+    }
+
+    /// `acc + x·b` as one relaxed multiply-add: fused (one rounding) where the
+    /// CPU has FMA, so results differ from the default build in the last bits.
+    #[cfg(target_feature = "relaxed-simd")]
+    #[inline(always)]
+    fn madd(x: v128, b: v128, acc: v128) -> v128 {
+        f32x4_relaxed_madd(x, b, acc)
     }
 
     /// Stores one full 8-wide row of results with the epilogue, branch-free:

@@ -25,6 +25,18 @@ pub fn version() -> String {
     crate::VERSION.to_string()
 }
 
+/// Which SIMD build of the module is running: `"relaxed-simd"` (fused
+/// multiply-add kernels, loaded where the browser supports relaxed SIMD) or
+/// `"simd128"`.
+#[wasm_bindgen(js_name = simdLevel)]
+pub fn simd_level() -> String {
+    if cfg!(target_feature = "relaxed-simd") {
+        "relaxed-simd".into()
+    } else {
+        "simd128".into()
+    }
+}
+
 /// Checks that the module works in this browser: seeded RNG, the binary
 /// container and (when present) a tiny training run. Returns a short report.
 #[wasm_bindgen(js_name = selfCheck)]

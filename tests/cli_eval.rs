@@ -140,6 +140,63 @@ fn eval_full_and_sampled_report_every_model_and_metric() {
 }
 
 #[test]
+fn eval_with_and_without_the_embedding_in_one_run() {
+    let tiny = data("tiny_sequences.txt");
+    // 150 users: below the default thresholds, so no embedding is learnt.
+    let default = run_json(&["eval", "--sequences", &tiny, "--json"]);
+    assert_eq!(default["embedding_dim"], 0);
+    let both = run_json(&[
+        "eval",
+        "--sequences",
+        &tiny,
+        "--json",
+        "--embedding",
+        "both",
+        "--emb-min-interactions",
+        "0",
+        "--emb-min-items",
+        "0",
+        "--similar",
+    ]);
+    assert_eq!(both["embedding_dim"], 16);
+    assert_eq!(both["embedding_dim [localrec (no embedding)]"], 0);
+    let with = both["model_bytes"].as_u64().unwrap();
+    let without = both["model_bytes [localrec (no embedding)]"]
+        .as_u64()
+        .unwrap();
+    assert!(with > without + 150 * 16, "{with} vs {without} bytes");
+    for m in [
+        "localrec",
+        "localrec (no embedding)",
+        "similar (embedding)",
+        "similar (co-occurrence)",
+    ] {
+        let v = metric(&both, m, "HR@10");
+        assert!((0.0..=1.0).contains(&v), "{m} HR@10 = {v}");
+    }
+    let out = temp("emb-off.model");
+    let status = bin()
+        .args([
+            "pretrain",
+            "--sequences",
+            &tiny,
+            "--embedding",
+            "off",
+            "--out",
+        ])
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let bad = bin()
+        .args(["eval", "--sequences", &tiny, "--embedding", "maybe"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--embedding"));
+}
+
+#[test]
 fn eval_new_shoppers_reports_the_on_device_variants() {
     let v = run_json(&[
         "eval",

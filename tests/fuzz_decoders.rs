@@ -20,7 +20,10 @@ use localrec::nn::{
     Activation, Control, Dataset, Mlp, MlpParams, Optimizer, TrainConfig, Validation,
 };
 use localrec::prep::{Catalog, CatalogItem, FeatureConfig, ItemFeaturizer, RawEvent};
-use localrec::rec::{pretrain, BaseModel, HistoryItem, ItemVocab, PretrainConfig, RankScratch};
+use localrec::rec::{
+    pretrain, BaseModel, EmbeddingConfig, HistoryItem, ItemVocab, PretrainConfig, RankScratch,
+    MODEL_VERSION,
+};
 use localrec::recommender::{RecommendOptions, Recommender, RecommenderConfig, TrainOptions};
 use localrec::rng::Rng;
 use ndarray::Array2;
@@ -161,9 +164,16 @@ fn base_model_seeds() -> Vec<Vec<u8>> {
         &mut |_| {},
     )
     .expect("pretrain");
+    // The second seed has an item embedding (thresholds lowered for its 12 sessions).
     let small = PretrainConfig {
         epochs: 1,
         hidden: vec![],
+        embedding: Some(EmbeddingConfig {
+            min_interactions: 0,
+            min_items: 0,
+            epochs: 1,
+            ..EmbeddingConfig::default()
+        }),
         ..cfg
     };
     let mut v2 = ItemVocab::new();
@@ -187,7 +197,7 @@ fn fuzz_base_model_decoder() {
     let mut tally = Tally::new("rec::BaseModel::from_bytes");
     let mut scratch = RankScratch::default();
     for i in 0..fuzz_cases(20_000) {
-        let input = next_input(&mut rng, &seeds, *b"LRBM", 1);
+        let input = next_input(&mut rng, &seeds, *b"LRBM", MODEL_VERSION);
         let (res, stats) = measure(|| BaseModel::from_bytes(&input));
         check_budget(tally.name, i, seed, &input, stats.largest);
         if let Ok(model) = &res {

@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use localrec::nn::{Activation, MlpParams};
-use localrec::rec::{BaseModel, CandidateConfig, ItemStats, ItemVocab, StatsConfig, FEATURE_COUNT};
+use localrec::rec::{
+    BaseModel, CandidateConfig, ItemEmbedding, ItemStats, ItemVocab, StatsConfig, FEATURE_COUNT,
+};
 use localrec::rng::Rng;
 use localrec::wasm::LocalRecCore;
 use wasm_bindgen::prelude::*;
@@ -105,9 +107,11 @@ fn sessions(count: usize, rng: &mut Rng) -> Vec<Vec<u32>> {
 
 /// The shop's statistics (popularity, co-occurrence, Markov, session
 /// memory) counted on 20,000 synthetic sessions, and a re-ranker of the
-/// shipped shape (22 → 16 → 1) left at its initial weights: pretraining it
-/// (`rec::pretrain`, done offline by the shop) would only add its own
-/// working memory to this page's, which never shrinks.
+/// shipped shape (24 → 16 → 1) left at its initial weights, and an item
+/// embedding of the shipped size (16 dimensions, i8 + a scale per item) whose
+/// vectors follow the categories: pretraining them (`rec::pretrain`, done
+/// offline by the shop) would only add its own working memory to this
+/// page's, which never shrinks.
 fn base_model_blob() -> Vec<u8> {
     let mut rng = Rng::new(5);
     let seqs = sessions(20_000, &mut rng);
@@ -122,6 +126,15 @@ fn base_model_blob() -> Vec<u8> {
         .seed(1)
         .init()
         .expect("ranker");
+    let dim = 16;
+    let mut vectors = vec![0f32; ITEMS as usize * dim];
+    for (i, v) in vectors.chunks_exact_mut(dim).enumerate() {
+        let c = category_of(i as u32) as usize;
+        for (d, x) in v.iter_mut().enumerate() {
+            *x = ((c * 7 + d * 13) % 17) as f32 - 8.0 + rng.normal();
+        }
+    }
+    let embedding = ItemEmbedding::from_vectors(dim, &vectors).expect("embedding");
     BaseModel::new(
         vocab,
         ItemVocab::new(),
@@ -130,6 +143,8 @@ fn base_model_blob() -> Vec<u8> {
         ranker,
     )
     .expect("base model")
+    .with_embedding(Some(embedding))
+    .expect("embedding rows")
     .to_bytes()
 }
 

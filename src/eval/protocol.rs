@@ -25,14 +25,20 @@ pub enum Scorer<'a> {
     Baseline(&'a ItemStats, Baseline),
     /// The localrec model (candidates + MLP re-ranker).
     Model(&'a BaseModel),
+    /// The model's "similar items" of the history's last item ([`BaseModel::similar`], top
+    /// [`SIMILAR_DEPTH`]), as a next-item predictor; every other item below them by popularity.
+    Similar(&'a BaseModel),
 }
+
+/// How many similar items [`Scorer::Similar`] ranks.
+pub const SIMILAR_DEPTH: usize = 100;
 
 impl Scorer<'_> {
     /// Number of items scored.
     pub fn n_items(&self) -> usize {
         match self {
             Scorer::Baseline(s, _) => s.n_items(),
-            Scorer::Model(m) => m.item_count(),
+            Scorer::Model(m) | Scorer::Similar(m) => m.item_count(),
         }
     }
 
@@ -46,6 +52,25 @@ impl Scorer<'_> {
         match self {
             Scorer::Baseline(s, b) => s.baseline_scores(*b, history, &mut scratch.score, out),
             Scorer::Model(m) => m.score_all(history, &mut scratch.rank, out),
+            Scorer::Similar(m) => {
+                if out.len() != m.item_count() {
+                    return Err(Error::shape("similar scores", m.item_count(), out.len()));
+                }
+                for (o, p) in out.iter_mut().zip(m.stats().popularity_scores()) {
+                    *o = -2.0 + 0.5 * p;
+                }
+                let Some(&last) = history.last() else {
+                    return Ok(());
+                };
+                let list = m.similar(last, SIMILAR_DEPTH.min(m.item_count()))?;
+                let n = list.len() as f32;
+                for (r, s) in list.iter().enumerate() {
+                    if let Some(o) = out.get_mut(s.item as usize) {
+                        *o = n - r as f32;
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }

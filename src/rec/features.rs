@@ -6,13 +6,17 @@
 //! Each candidate gets [`FEATURE_COUNT`] features, all roughly in [0, 1] so the MLP needs no
 //! fitted scaler: the scores themselves, their ranks among the candidates (scale-free, so
 //! they transfer between shops and data sizes), popularity, repeat/recency in the history,
-//! attribute affinity and the history length.
+//! attribute affinity and the history length, and (when the model has an item embedding,
+//! see [`crate::rec::embed`]) the embedding cosines of the candidate with the last item and
+//! with the recency-weighted recent items. Without an embedding those two are 0 and no
+//! embedding candidates are added.
 
 use crate::error::{Error, Result};
+use crate::rec::embed::ItemEmbedding;
 use crate::rec::stats::{ItemStats, ScoreScratch};
 
 /// Number of features per candidate.
-pub const FEATURE_COUNT: usize = 22;
+pub const FEATURE_COUNT: usize = 24;
 
 /// Feature names, in column order (for docs and debugging).
 pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
@@ -38,7 +42,12 @@ pub const FEATURE_NAMES: [&str; FEATURE_COUNT] = [
     "share of history co-occurring",
     "recent popularity",
     "markov candidate -> last",
+    "embedding cosine with last",
+    "embedding cosine with recent",
 ];
+
+/// Weight of the history item `a` positions before the last in the embedding query: `decay^a`.
+const EMBEDDING_DECAY: f32 = 0.7;
 
 /// Which neighbourhoods feed the candidate list, and how many items each.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +62,10 @@ pub struct CandidateConfig {
     pub popular: usize,
     /// History items are never candidates (purchase data: S3-Rec protocol) instead of always.
     pub exclude_history: bool,
+    /// Top items by embedding cosine with the recent items (needs an item embedding).
+    pub from_embedding: usize,
+    /// Fill the two embedding features (false: they stay 0, for ablations).
+    pub embedding_features: bool,
 }
 
 impl Default for CandidateConfig {
@@ -63,6 +76,8 @@ impl Default for CandidateConfig {
             from_sknn: 150,
             popular: 30,
             exclude_history: false,
+            from_embedding: 50,
+            embedding_features: true,
         }
     }
 }
@@ -77,6 +92,10 @@ pub struct Candidates {
     order: Vec<usize>,
     rank: Vec<f32>,
     hist: Vec<(u32, u32, usize)>,
+    /// Embedding cosine of every item with the history's query vector (empty without one).
+    pub(crate) emb_cos: Vec<f32>,
+    emb_query: Vec<f32>,
+    emb_pool: Vec<u32>,
 }
 
 fn top_by(items: &[u32], score: &[f32], n: usize, out: &mut Vec<u32>) {
@@ -135,11 +154,23 @@ impl Candidates {
     pub fn build(
         &mut self,
         stats: &ItemStats,
+        embedding: Option<&ItemEmbedding>,
         history: &[(u32, f32)],
         cfg: &CandidateConfig,
         scratch: &mut ScoreScratch,
     ) -> Result<()> {
         stats.accumulate(history, scratch)?;
+        self.emb_cos.clear();
+        let embedding = embedding.filter(|e| e.n_items() == stats.n_items());
+        let mut has_query = false;
+        if let Some(e) = embedding {
+            let recent = stats.config.knn_history;
+            has_query = e.query(history, recent, EMBEDDING_DECAY, &mut self.emb_query);
+            // Every item's cosine is only needed to pick embedding candidates.
+            if has_query && cfg.from_embedding > 0 {
+                e.cosines(&self.emb_query, &mut self.emb_cos);
+            }
+        }
         self.items.clear();
         top_by(
             &scratch.touched,
@@ -173,6 +204,24 @@ impl Candidates {
         );
         self.items
             .extend(stats.top_popular.iter().take(cfg.popular));
+        if cfg.from_embedding > 0 && !self.emb_cos.is_empty() {
+            // Nearest items to the recent history in embedding space: they reach items the
+            // co-occurrence lists miss (rare pairs, items two hops away).
+            self.emb_pool.clear();
+            self.emb_pool.extend(0..self.emb_cos.len() as u32);
+            let cos = &self.emb_cos;
+            let k = cfg.from_embedding.min(self.emb_pool.len());
+            if k < self.emb_pool.len() {
+                self.emb_pool.select_nth_unstable_by(k, |&a, &b| {
+                    cos[b as usize].total_cmp(&cos[a as usize]).then(a.cmp(&b))
+                });
+            }
+            self.items.extend(
+                self.emb_pool[..k]
+                    .iter()
+                    .filter(|&&j| cos[j as usize] > 0.0),
+            );
+        }
         // History summary: (item, count, distance from the end of its last occurrence).
         self.hist.clear();
         let n = history.len();
@@ -255,6 +304,14 @@ impl Candidates {
             f[19] = (scratch.knn_hits[ju].floor() / hist_len).min(1.0);
             f[20] = stats.recent_score(j);
             f[21] = last.map_or(0.0, |l| stats.markov.weight(j, l));
+            if let (Some(e), true) = (embedding, cfg.embedding_features) {
+                f[22] = last.map_or(0.0, |l| e.cosine(l, j));
+                f[23] = match self.emb_cos.get(ju) {
+                    Some(&c) => c,
+                    None if has_query => e.cosine_to(&self.emb_query, j),
+                    None => 0.0,
+                };
+            }
         }
         if let Some(bad) = self.features.iter().position(|v| !v.is_finite()) {
             return Err(Error::Training(format!(
@@ -289,7 +346,7 @@ mod tests {
             popular: 1,
             ..CandidateConfig::default()
         };
-        c.build(&stats, &[(0, 1.0), (1, 1.0)], &cfg, &mut scratch)
+        c.build(&stats, None, &[(0, 1.0), (1, 1.0)], &cfg, &mut scratch)
             .unwrap();
         assert!(c.items.contains(&2) && c.items.contains(&3) && c.items.contains(&0));
         assert_eq!(c.features.len(), c.len() * FEATURE_COUNT);
@@ -299,7 +356,7 @@ mod tests {
             exclude_history: true,
             ..cfg
         };
-        c.build(&stats, &[(0, 1.0), (1, 1.0)], &ex, &mut scratch)
+        c.build(&stats, None, &[(0, 1.0), (1, 1.0)], &ex, &mut scratch)
             .unwrap();
         assert!(!c.items.contains(&0) && !c.items.contains(&1));
         assert!(c.features.iter().all(|v| v.is_finite() && *v >= 0.0));

@@ -120,6 +120,7 @@ impl BaseModel {
         let mut rng = Rng::new(budget.seed);
         let mut builder = PairBuilder {
             stats: &self.stats,
+            embedding: self.embedding.as_ref(),
             candidates: &self.candidates,
             scratch: ScoreScratch::default(),
             cands: Candidates::default(),

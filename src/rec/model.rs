@@ -1,5 +1,7 @@
-//! The shippable base model: item ids, item statistics, attribute tokens and the MLP
-//! re-ranker, in one versioned, checksummed blob (`codec::seal`, kind `LRBM`).
+//! The shippable base model: item ids, item statistics, attribute tokens, the optional item
+//! embedding and the MLP re-ranker, in one versioned, checksummed blob (`codec::seal`, kind
+//! `LRBM`, version 2; version-1 blobs, from before the embedding, are refused with a message
+//! saying to pretrain again, since their re-ranker has 22 inputs instead of 24).
 //!
 //! ```
 //! use localrec::rec::{pretrain, BaseModel, HistoryItem, PretrainConfig, RankScratch, ItemVocab};
@@ -24,6 +26,7 @@ use ndarray::ArrayView2;
 use crate::codec::{self, Reader, Writer};
 use crate::error::{Error, Result};
 use crate::nn::{Mlp, Workspace};
+use crate::rec::embed::ItemEmbedding;
 use crate::rec::features::{CandidateConfig, Candidates, FEATURE_COUNT};
 use crate::rec::stats::{ItemStats, ScoreScratch};
 use crate::rec::vocab::ItemVocab;
@@ -31,7 +34,12 @@ use crate::rec::vocab::ItemVocab;
 /// Blob kind of a base model.
 pub const MODEL_KIND: [u8; 4] = *b"LRBM";
 /// Current format version.
-pub const MODEL_VERSION: u16 = 1;
+pub const MODEL_VERSION: u16 = 2;
+
+/// Weight of the embedding cosine in [`BaseModel::similar`] (co-occurrence counts up to 1).
+pub const SIMILAR_EMBEDDING_WEIGHT: f32 = 0.5;
+/// [`BaseModel::similar`] also considers this many nearest items in embedding space.
+const SIMILAR_EMBEDDING_POOL: usize = 50;
 
 /// One event of the shopper's local history (time order).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,6 +117,8 @@ pub struct BaseModel {
     pub(crate) ranker: Mlp,
     /// The pretrained re-ranker (fine-tuning always restarts from, and is pulled toward, it).
     pub(crate) base_ranker: Mlp,
+    /// The learned item embedding (None when the data was too small to learn one).
+    pub(crate) embedding: Option<ItemEmbedding>,
 }
 
 impl BaseModel {
@@ -148,7 +158,33 @@ impl BaseModel {
             candidates,
             base_ranker: ranker.clone(),
             ranker,
+            embedding: None,
         })
+    }
+
+    /// Attaches (or removes) the item embedding; it must have one row per item.
+    pub fn with_embedding(mut self, embedding: Option<ItemEmbedding>) -> Result<Self> {
+        if let Some(e) = &embedding {
+            if e.n_items() != self.item_count() {
+                return Err(Error::shape(
+                    "item embedding rows",
+                    self.item_count(),
+                    e.n_items(),
+                ));
+            }
+        }
+        self.embedding = embedding;
+        Ok(self)
+    }
+
+    /// The learned item embedding, if the model has one.
+    pub fn embedding(&self) -> Option<&ItemEmbedding> {
+        self.embedding.as_ref()
+    }
+
+    /// Changes the candidate-generation settings (e.g. to switch a part off in an ablation).
+    pub fn set_candidate_config(&mut self, candidates: CandidateConfig) {
+        self.candidates = candidates;
     }
 
     /// Number of items in the catalog the model knows.
@@ -239,9 +275,13 @@ impl BaseModel {
             scratch.hist.push((h.item, h.weight));
         }
         let hist = std::mem::take(&mut scratch.hist);
-        let built = scratch
-            .cands
-            .build(&self.stats, &hist, &self.candidates, &mut scratch.score);
+        let built = scratch.cands.build(
+            &self.stats,
+            self.embedding.as_ref(),
+            &hist,
+            &self.candidates,
+            &mut scratch.score,
+        );
         scratch.hist = hist;
         built?;
         let n = scratch.cands.len();
@@ -319,7 +359,8 @@ impl BaseModel {
 
     /// Dense scores over all items for evaluation: candidates get the re-ranker probability;
     /// every other item scores below all candidates (in [-2, -1]), ordered by a fixed blend of
-    /// its item-kNN and session-kNN evidence (beyond the candidate cut) and popularity.
+    /// its item-kNN and session-kNN evidence (beyond the candidate cut), its embedding cosine
+    /// with the recent items (when the model has an embedding) and popularity.
     pub fn score_all(
         &self,
         history: &[u32],
@@ -363,6 +404,11 @@ impl BaseModel {
                 }
             }
         }
+        if self.candidates.from_embedding > 0 {
+            for (o, &c) in out.iter_mut().zip(&scratch.cands.emb_cos) {
+                *o += 0.2 * c.max(0.0);
+            }
+        }
         for (&j, &p) in scratch.cands.items.iter().zip(&scratch.probs) {
             if let Some(o) = out.get_mut(j as usize) {
                 *o = p;
@@ -372,7 +418,9 @@ impl BaseModel {
     }
 
     /// Items similar to `item`: co-occurrence neighbours (normalised by the strongest) plus a
-    /// quarter of the attribute Jaccard similarity, best first, `item` itself excluded.
+    /// quarter of the attribute Jaccard similarity plus [`SIMILAR_EMBEDDING_WEIGHT`] times the
+    /// (positive) embedding cosine, best first, `item` itself excluded. The embedding's
+    /// nearest neighbours are candidates too, so items without co-occurrence can appear.
     pub fn similar(&self, item: u32, k: usize) -> Result<Vec<Scored>> {
         if item as usize >= self.item_count() {
             return Err(Error::invalid(
@@ -386,12 +434,14 @@ impl BaseModel {
         }
         let (items, weights) = self.stats.cooc.row(item);
         let max = weights.iter().copied().fold(0f32, f32::max).max(1e-12);
+        let emb = self.embedding.as_ref();
+        let cos = |j: u32| emb.map_or(0.0, |e| e.cosine(item, j).max(0.0));
         let mut scored: Vec<Scored> = Vec::new();
         let mut push = |j: u32, cooc: f32, jac: f32| {
             if j == item {
                 return;
             }
-            let score = cooc / max + 0.25 * jac;
+            let score = cooc / max + 0.25 * jac + SIMILAR_EMBEDDING_WEIGHT * cos(j);
             let signals = Signals {
                 cooccurrence: cooc,
                 because_of: (cooc > 0.0).then_some(item),
@@ -410,6 +460,16 @@ impl BaseModel {
         for (&j, &w) in items.iter().zip(weights) {
             push(j, w, self.stats.attribute_jaccard(item, j));
         }
+        let near: Vec<u32> = emb.map_or(Vec::new(), |e| {
+            e.nearest(item, k.max(SIMILAR_EMBEDDING_POOL))
+                .into_iter()
+                .map(|(j, _)| j)
+                .filter(|j| !items.contains(j))
+                .collect()
+        });
+        for &j in &near {
+            push(j, 0.0, self.stats.attribute_jaccard(item, j));
+        }
         if !self
             .stats
             .attributes
@@ -417,7 +477,7 @@ impl BaseModel {
             .is_none_or(|a| a.is_empty())
         {
             for j in 0..self.item_count() as u32 {
-                if !items.contains(&j) {
+                if !items.contains(&j) && !near.contains(&j) {
                     let jac = self.stats.attribute_jaccard(item, j);
                     if jac > 0.0 {
                         push(j, 0.0, jac);
@@ -460,13 +520,17 @@ impl BaseModel {
             ),
             ("popularity", 8 * st.n_items()),
             (
+                "item embedding",
+                self.embedding.as_ref().map_or(0, |e| e.to_bytes().len()),
+            ),
+            (
                 "re-rankers",
                 self.ranker.to_bytes().len() + self.base_ranker.to_bytes().len(),
             ),
         ]
     }
 
-    /// Serialises the model (`codec::seal`, kind `LRBM`, version 1).
+    /// Serialises the model (`codec::seal`, kind `LRBM`, version 2).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.put_len(self.vocab.len());
@@ -479,10 +543,21 @@ impl BaseModel {
         }
         self.stats.write(&mut w);
         let c = &self.candidates;
-        for v in [c.from_knn, c.from_markov, c.from_sknn, c.popular] {
+        for v in [
+            c.from_knn,
+            c.from_markov,
+            c.from_sknn,
+            c.popular,
+            c.from_embedding,
+        ] {
             w.put_u64(v as u64);
         }
         w.put_bool(c.exclude_history);
+        w.put_bool(c.embedding_features);
+        w.put_bool(self.embedding.is_some());
+        if let Some(e) = &self.embedding {
+            e.write(&mut w);
+        }
         w.put_bytes(&self.base_ranker.to_bytes());
         w.put_bytes(&self.ranker.to_bytes());
         codec::seal(MODEL_KIND, MODEL_VERSION, &w.into_bytes())
@@ -490,7 +565,13 @@ impl BaseModel {
 
     /// Reads a model written by [`BaseModel::to_bytes`]; corrupt or truncated blobs are errors.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (_, payload) = codec::open(bytes, MODEL_KIND, MODEL_VERSION)?;
+        let (version, payload) = codec::open(bytes, MODEL_KIND, MODEL_VERSION)?;
+        if version < MODEL_VERSION {
+            return Err(Error::decode(format!(
+                "base model format {version} predates the item embedding and the {FEATURE_COUNT}-feature \
+                 re-ranker (format {MODEL_VERSION}): pretrain it again with `localrec pretrain`"
+            )));
+        }
         let mut r = Reader::new(payload);
         let read_vocab = |r: &mut Reader<'_>, what: &str| -> Result<ItemVocab> {
             let n = r.get_len(what, 8)?;
@@ -503,22 +584,31 @@ impl BaseModel {
         let vocab = read_vocab(&mut r, "item ids")?;
         let attr_vocab = read_vocab(&mut r, "attribute ids")?;
         let stats = ItemStats::read(&mut r)?;
-        let mut sizes = [0usize; 4];
+        let mut sizes = [0usize; 5];
         for s in &mut sizes {
             *s = r.get_u64("candidate sizes")?.min(1 << 20) as usize;
         }
         let exclude_history = r.get_bool("exclude history")?;
+        let embedding_features = r.get_bool("embedding features")?;
         let candidates = CandidateConfig {
             from_knn: sizes[0],
             from_markov: sizes[1],
             from_sknn: sizes[2],
             popular: sizes[3],
+            from_embedding: sizes[4],
             exclude_history,
+            embedding_features,
+        };
+        let embedding = if r.get_bool("has embedding")? {
+            Some(ItemEmbedding::read(&mut r, vocab.len())?)
+        } else {
+            None
         };
         let base = Mlp::from_bytes(r.get_bytes("base ranker")?)?;
         let ranker = Mlp::from_bytes(r.get_bytes("ranker")?)?;
         r.finish()?;
-        let mut model = BaseModel::new(vocab, attr_vocab, stats, candidates, base)?;
+        let mut model = BaseModel::new(vocab, attr_vocab, stats, candidates, base)?
+            .with_embedding(embedding)?;
         model.set_ranker(ranker)?;
         Ok(model)
     }

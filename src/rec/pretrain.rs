@@ -5,8 +5,10 @@
 //! its target. [`TrainingMode::LastItem`] (per-user sequences) counts statistics on every
 //! sequence minus its last item and trains on predicting that last item;
 //! [`TrainingMode::SessionPrefixes`] (anonymous sessions in time order) counts statistics on
-//! the earlier sessions and trains on every prefix of the later ones. The shipped model's
-//! statistics are then recounted on all the data.
+//! the earlier sessions and trains on every prefix of the later ones. The item embedding
+//! ([`crate::rec::embed`]) follows the same rule: the one behind the training pairs' features is
+//! learnt on the statistics' sequences only. The shipped model's statistics and embedding are
+//! then recounted / learnt again on all the data.
 //!
 //! The objective is binary cross-entropy with the real next item as the positive and
 //! `negatives` items sampled uniformly from the same history's candidate list as negatives:
@@ -19,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::nn::{
     Activation, Control, Dataset, Mlp, MlpParams, Optimizer, TrainConfig, Validation, Workspace,
 };
+use crate::rec::embed::{EmbeddingConfig, ItemEmbedding};
 use crate::rec::features::{CandidateConfig, Candidates, FEATURE_COUNT};
 use crate::rec::model::BaseModel;
 use crate::rec::stats::{ItemStats, ScoreScratch, StatsConfig};
@@ -68,6 +71,8 @@ pub struct PretrainConfig {
     /// Example weight of a positive (1 = plain BCE; measured as good as or better than balancing
     /// the classes on both data sets).
     pub positive_weight: f32,
+    /// The item embedding (learnt when the data reaches its thresholds); None: never.
+    pub embedding: Option<EmbeddingConfig>,
 }
 
 impl Default for PretrainConfig {
@@ -88,6 +93,7 @@ impl Default for PretrainConfig {
             max_pairs: 60_000,
             max_validation: 3000,
             positive_weight: 1.0,
+            embedding: Some(EmbeddingConfig::default()),
         }
     }
 }
@@ -129,6 +135,8 @@ pub struct PretrainReport {
     pub epochs: Vec<EpochScore>,
     /// The selected epoch (0-based).
     pub best_epoch: usize,
+    /// Dimension of the learnt item embedding (0: none, the data was below the thresholds).
+    pub embedding_dim: usize,
 }
 
 /// Feature rows for one history's candidates, with the target's row if present.
@@ -140,6 +148,7 @@ struct Scoring {
 
 pub(crate) struct PairBuilder<'a> {
     pub stats: &'a ItemStats,
+    pub embedding: Option<&'a ItemEmbedding>,
     pub candidates: &'a CandidateConfig,
     pub scratch: ScoreScratch,
     pub cands: Candidates,
@@ -148,6 +157,18 @@ pub(crate) struct PairBuilder<'a> {
 impl PairBuilder<'_> {
     /// Appends `negatives` sampled candidates and the positive for one history. Returns whether
     /// the target was a candidate (only then are rows appended).
+    /// The candidates and features of an unweighted history.
+    fn build(&mut self, input: &[u32]) -> Result<()> {
+        let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
+        self.cands.build(
+            self.stats,
+            self.embedding,
+            &hist,
+            self.candidates,
+            &mut self.scratch,
+        )
+    }
+
     pub(crate) fn push_pairs(
         &mut self,
         input: &[u32],
@@ -157,9 +178,7 @@ impl PairBuilder<'_> {
         x: &mut Vec<f32>,
         y: &mut Vec<f32>,
     ) -> Result<bool> {
-        let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
-        self.cands
-            .build(self.stats, &hist, self.candidates, &mut self.scratch)?;
+        self.build(input)?;
         let Some(pos) = self.cands.items.iter().position(|&j| j == target) else {
             return Ok(false);
         };
@@ -180,9 +199,7 @@ impl PairBuilder<'_> {
     }
 
     fn scoring(&mut self, input: &[u32], target: u32) -> Result<Scoring> {
-        let hist: Vec<(u32, f32)> = input.iter().map(|&i| (i, 1.0)).collect();
-        self.cands
-            .build(self.stats, &hist, self.candidates, &mut self.scratch)?;
+        self.build(input)?;
         Ok(Scoring {
             features: self.cands.features.clone(),
             n: self.cands.len(),
@@ -279,6 +296,20 @@ pub fn pretrain(
         pair_stats_seqs.len()
     ));
     let pair_stats = ItemStats::build(&pair_stats_seqs, n_items, &attrs, &cfg.stats)?;
+    // The embedding of the training pairs, like their statistics, never saw their targets.
+    let learn_embedding = |seqs: &[&[u32]], progress: &mut dyn FnMut(&str)| match &cfg.embedding {
+        Some(e) => ItemEmbedding::train(
+            seqs,
+            n_items,
+            &EmbeddingConfig {
+                seed: cfg.seed,
+                ..e.clone()
+            },
+            progress,
+        ),
+        None => Ok(None),
+    };
+    let pair_embedding = learn_embedding(&pair_stats_seqs, progress)?;
     // 2. Split histories into training and (when no validation is given) held-out ones.
     let mut order: Vec<usize> = (0..histories.len()).collect();
     let mut held_out = Vec::new();
@@ -301,6 +332,7 @@ pub fn pretrain(
     }
     let mut builder = PairBuilder {
         stats: &pair_stats,
+        embedding: pair_embedding.as_ref(),
         candidates: &cfg.candidates,
         scratch: ScoreScratch::default(),
         cands: Candidates::default(),
@@ -331,6 +363,12 @@ pub fn pretrain(
     // 3. Final statistics and validation scorings.
     progress("counting statistics on all data");
     let stats = ItemStats::build(sequences, n_items, &attrs, &cfg.stats)?;
+    let embedding = if pair_embedding.is_some() {
+        progress("learning the item embedding on all data");
+        learn_embedding(sequences, progress)?
+    } else {
+        None
+    };
     let mut val_scorings = Vec::new();
     let val_total;
     if validation.is_empty() {
@@ -348,6 +386,7 @@ pub fn pretrain(
         val_total = idx.len();
         let mut vb = PairBuilder {
             stats: &stats,
+            embedding: embedding.as_ref(),
             candidates: &cfg.candidates,
             scratch: ScoreScratch::default(),
             cands: Candidates::default(),
@@ -414,6 +453,8 @@ pub fn pretrain(
             }
         }
     }
-    let model = BaseModel::new(vocab, attr_vocab, stats, cfg.candidates.clone(), best)?;
+    report.embedding_dim = embedding.as_ref().map_or(0, |e| e.dim());
+    let model = BaseModel::new(vocab, attr_vocab, stats, cfg.candidates.clone(), best)?
+        .with_embedding(embedding)?;
     Ok((model, report))
 }

@@ -716,7 +716,8 @@ impl Recommender {
     }
 
     /// Items close to `item_id` (shared attributes, local and base-model
-    /// co-occurrence), the item itself excluded. Items with no similarity at
+    /// co-occurrence, and the base model's learned item embedding: half its
+    /// positive cosine, as in `rec::BaseModel::similar`), the item itself excluded. Items with no similarity at
     /// all are not returned (the `note` says so when fewer than `k` remain).
     pub fn similar(&self, item_id: &str, opts: &SimilarOptions) -> Result<Recommendations> {
         let table = self.table()?;
@@ -737,6 +738,21 @@ impl Recommender {
             .fold(BTreeSet::new(), crate::sort::inserted);
         let local = self.profile.co_occurring(q);
         let base_n: &[(u32, f32)] = self.base_stats().map_or(&[], |b| b.neighbours(q));
+        // The embedding cosine with the query item (model indices; 0 for unknown items).
+        let embedding = self.link.as_ref().and_then(|l| {
+            let e = l.model.embedding()?;
+            let qm = l.to_model.get(q as usize).copied().flatten()?;
+            Some((l, e, qm))
+        });
+        let emb_cos = |i: u32| -> f32 {
+            embedding.map_or(0.0, |(l, e, qm)| {
+                l.to_model
+                    .get(i as usize)
+                    .copied()
+                    .flatten()
+                    .map_or(0.0, |mi| e.cosine(qm, mi).max(0.0))
+            })
+        };
         let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
         for (i, it) in table.items().iter().enumerate() {
             let i = i as u32;
@@ -757,10 +773,11 @@ impl Recommender {
             let lco = local
                 .and_then(|m| m.get(&i))
                 .map_or(0.0, |n| (n / 2.0).tanh() as f32);
-            let s = attr + bco + 0.5 * lco;
+            let emb = crate::rec::model::SIMILAR_EMBEDDING_WEIGHT * emb_cos(i);
+            let s = attr + bco + 0.5 * lco + emb;
             if s > 0.0 && s.is_finite() {
                 let pop = self.base_stats().map_or(0.0, |b| b.popularity(i));
-                scored.push((s + 0.01 * pop, i, attr, bco.max(lco)));
+                scored.push((s + 0.01 * pop, i, attr, bco.max(lco).max(emb)));
             }
         }
         let candidates = scored.len();

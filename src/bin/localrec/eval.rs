@@ -12,8 +12,8 @@ use localrec::eval::metrics::{
 use localrec::eval::protocol::{rank_cases, sample_negatives, Case, EvalScratch, Scorer};
 use localrec::eval::split::{hold_out_users, LeaveOneOut};
 use localrec::rec::{
-    BaseModel, Baseline, FineTuneBudget, HistoryItem, ItemStats, ItemVocab, RankScratch,
-    ValidationCase,
+    BaseModel, Baseline, FineTuneBudget, HistoryItem, ItemStats, ItemVocab, PretrainReport,
+    RankScratch, ValidationCase,
 };
 use serde_json::{json, Map, Value};
 
@@ -49,6 +49,15 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --ft-steps N, --ft-pull X, --ft-lr X   fine-tuning budget/settings (new-shoppers)
     --ft-validate   new-shoppers: score the held-out users' second-to-last item instead (for tuning)
     --candidates N  candidates taken from item-kNN and from session-kNN each (default 150)
+    --embedding on|off|both   learn the item embedding (default on, when the data reaches its
+                    thresholds); both: also train and evaluate \"localrec (no embedding)\" in the same run
+    --emb-dim N, --emb-window N, --emb-epochs N   item embedding settings (default 16, 3, 5)
+    --emb-candidates N   candidates from the embedding's nearest items (default 50; 0 = none)
+    --emb-features on|off   fill the two embedding features of the re-ranker (default on)
+    --emb-min-interactions N, --emb-min-items N   no embedding below N training interactions
+                    (default 50000) or N items seen at least twice (default 500)
+    --similar       leave-one-out: also rank by the \"similar items\" of the last item, with and
+                    without the embedding blended in
 ";
 
 struct Outcome {
@@ -189,9 +198,10 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         "--ft-steps",
         "--ft-pull",
         "--ft-lr",
+        "--embedding",
     ];
     options.extend(Knobs::OPTIONS);
-    let a = Args::parse(args, &options, &["--json", "--ft-validate"])?;
+    let a = Args::parse(args, &options, &["--json", "--ft-validate", "--similar"])?;
     let knobs = Knobs::from_args(&a)?;
     let max_cases: usize = a.number("--max-cases", usize::MAX)?;
     let ft_steps = a
@@ -208,7 +218,16 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         .transpose()?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
+    let (with_embedding, without_embedding) = match a.get("--embedding").unwrap_or("on") {
+        "on" => (true, false),
+        "off" => (false, true),
+        "both" => (true, true),
+        other => return Err(format!("--embedding {other:?}: expected on, off or both")),
+    };
     let ctx = Ctx {
+        similar: a.has("--similar"),
+        with_embedding,
+        without_embedding,
         ft_steps,
         ft_pull,
         ft_lr,
@@ -323,6 +342,12 @@ fn report(run: &Run, as_json: bool, seed: u64) -> Result<(), String> {
 }
 
 struct Ctx {
+    /// Also rank by `similar` of the last item (the product-page list).
+    similar: bool,
+    /// Evaluate the model with the item embedding (as "localrec").
+    with_embedding: bool,
+    /// Evaluate a model trained without it ("localrec (no embedding)", or "localrec" alone).
+    without_embedding: bool,
     seed: u64,
     threads: usize,
     knobs: Knobs,
@@ -335,7 +360,44 @@ struct Ctx {
     ft_validate: bool,
 }
 
+/// A model variant: its row name and the settings to train it with.
+struct Variant {
+    name: &'static str,
+    knobs: Knobs,
+}
+
 impl Ctx {
+    /// The model variants this run trains (with and/or without the item embedding).
+    fn variants(&self, suffix: &'static str) -> Vec<Variant> {
+        let mut v = Vec::new();
+        let both = self.with_embedding && self.without_embedding;
+        if self.with_embedding {
+            v.push(Variant {
+                name: if suffix.is_empty() {
+                    "localrec"
+                } else {
+                    suffix
+                },
+                knobs: self.knobs.clone(),
+            });
+        }
+        if self.without_embedding {
+            v.push(Variant {
+                name: match (both, suffix.is_empty()) {
+                    (false, _) if suffix.is_empty() => "localrec",
+                    (false, _) => suffix,
+                    (true, true) => "localrec (no embedding)",
+                    (true, false) => "localrec base (no embedding)",
+                },
+                knobs: Knobs {
+                    embedding_off: true,
+                    ..self.knobs.clone()
+                },
+            });
+        }
+        v
+    }
+
     fn limit<'a>(&self, cases: Vec<Case<'a>>) -> Vec<Case<'a>> {
         if cases.len() <= self.max_cases {
             return cases;
@@ -386,17 +448,21 @@ fn leave_one_out(
             target: c.target,
         })
         .collect();
-    let (model, report) = train_model(
-        &train,
-        loaded.vocab.clone(),
-        loaded.attributes.clone(),
-        &validation,
-        &ctx.knobs.apply(sequence_config(seed, stats_cfg)),
-        log,
-    )?;
-    let model = model
-        .with_stats_from(&loo.train_valid_sequences())
-        .map_err(|e| e.to_string())?;
+    let trained = train_variants(ctx, "", log, |knobs| {
+        let (model, report) = train_model(
+            &train,
+            loaded.vocab.clone(),
+            loaded.attributes.clone(),
+            &validation,
+            &knobs.apply(sequence_config(seed, stats_cfg.clone())),
+            log,
+        )?;
+        let model = model
+            .with_stats_from(&loo.train_valid_sequences())
+            .map_err(|e| e.to_string())?;
+        Ok((model, report))
+    })?;
+    let (_, model, _) = trained.first().ok_or("no model variant to train")?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let negatives = if sampled {
@@ -418,16 +484,25 @@ fn leave_one_out(
         })
         .collect();
     let cases = ctx.limit(cases);
-    let full_stats = baseline_stats(&model, &loo.train_valid_sequences(), log)?;
+    let full_stats = baseline_stats(model, &loo.train_valid_sequences(), log)?;
     let mut scorers = baselines(&full_stats, true);
-    scorers.push(("localrec".to_string(), Scorer::Model(&model)));
+    for (name, m, _) in &trained {
+        scorers.push((name.to_string(), Scorer::Model(m)));
+    }
+    // "Similar items" of the last item as a next-item predictor, with and without the
+    // embedding blended in (same model otherwise).
+    let plain = model
+        .clone()
+        .with_embedding(None)
+        .map_err(|e| e.to_string())?;
+    if ctx.similar {
+        if model.embedding().is_some() {
+            scorers.push(("similar (embedding)".into(), Scorer::Similar(model)));
+        }
+        scorers.push(("similar (co-occurrence)".into(), Scorer::Similar(&plain)));
+    }
     let models = evaluate_all(&scorers, &cases, true, threads, log)?;
-    let mut extra = Map::new();
-    extra.insert(
-        "candidate_recall_train".into(),
-        json!(report.candidate_recall),
-    );
-    extra.insert("best_epoch".into(), json!(report.best_epoch + 1));
+    let extra = variant_extra(&trained);
     Ok(Run {
         dataset: dataset_name(path),
         protocol: if sampled { "sampled99" } else { "full" }.into(),
@@ -442,6 +517,47 @@ fn leave_one_out(
         model_bytes: model.to_bytes().len(),
         extra,
     })
+}
+
+/// Models trained for each variant of the run, by name.
+type Trained = Vec<(&'static str, BaseModel, PretrainReport)>;
+
+/// Trains every variant of the run (with and/or without the embedding) with `train`.
+fn train_variants(
+    ctx: &Ctx,
+    suffix: &'static str,
+    log: &Log,
+    mut train: impl FnMut(&Knobs) -> Result<(BaseModel, PretrainReport), String>,
+) -> Result<Trained, String> {
+    let mut trained = Vec::new();
+    for variant in ctx.variants(suffix) {
+        log.line(&format!("training {}", variant.name));
+        let (model, report) = train(&variant.knobs)?;
+        trained.push((variant.name, model, report));
+    }
+    Ok(trained)
+}
+
+/// Per-variant training facts for the report (candidate recall, selected epoch, embedding, size).
+fn variant_extra(trained: &[(&str, BaseModel, PretrainReport)]) -> Map<String, Value> {
+    let mut extra = Map::new();
+    for (k, (name, model, report)) in trained.iter().enumerate() {
+        let key = |what: &str| {
+            if k == 0 {
+                what.to_string()
+            } else {
+                format!("{what} [{name}]")
+            }
+        };
+        extra.insert(
+            key("candidate_recall_train"),
+            json!(report.candidate_recall),
+        );
+        extra.insert(key("best_epoch"), json!(report.best_epoch + 1));
+        extra.insert(key("embedding_dim"), json!(report.embedding_dim));
+        extra.insert(key("model_bytes"), json!(model.to_bytes().len()));
+    }
+    extra
 }
 
 fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result<Run, String> {
@@ -461,14 +577,17 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         .map(|&u| loaded.sequences[u].as_slice())
         .collect();
     let stats_cfg = tune_for_sequences(&kept_seqs, n_items, seed, log)?;
-    let (model, _) = train_model(
-        &kept_seqs,
-        loaded.vocab.clone(),
-        loaded.attributes.clone(),
-        &[],
-        &ctx.knobs.apply(sequence_config(seed, stats_cfg)),
-        log,
-    )?;
+    let trained = train_variants(ctx, "localrec base", log, |knobs| {
+        train_model(
+            &kept_seqs,
+            loaded.vocab.clone(),
+            loaded.attributes.clone(),
+            &[],
+            &knobs.apply(sequence_config(seed, stats_cfg.clone())),
+            log,
+        )
+    })?;
+    let (_, model, _) = trained.first().ok_or("no model variant to train")?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let users: Vec<usize> = held
@@ -492,8 +611,13 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         })
         .collect();
     let cases = ctx.limit(cases);
-    let full_stats = baseline_stats(&model, &kept_seqs, log)?;
-    let mut models = evaluate_all(&baselines(&full_stats, true), &cases, true, threads, log)?;
+    let full_stats = baseline_stats(model, &kept_seqs, log)?;
+    let mut scorers = baselines(&full_stats, true);
+    // Other variants: the base model alone (the fine-tuning path below runs on the first).
+    for (name, m, _) in trained.iter().skip(1) {
+        scorers.push((name.to_string(), Scorer::Model(m)));
+    }
+    let mut models = evaluate_all(&scorers, &cases, true, threads, log)?;
     // The on-device path, per shopper: base model alone, base + fine-tuning, local history alone.
     let clock_start = Instant::now();
     let clock = move || clock_start.elapsed().as_secs_f64() * 1000.0;
@@ -598,7 +722,7 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         name: "localrec local-only".into(),
         outcomes: alone,
     });
-    let mut extra = Map::new();
+    let mut extra = variant_extra(&trained);
     extra.insert("fine_tune_mean_steps".into(), json!(steps as f64 / n));
     extra.insert("fine_tune_mean_ms".into(), json!(ms / n));
     extra.insert("fine_tune_budget_hit".into(), json!(exhausted));
@@ -636,14 +760,17 @@ fn sessions(train_path: &str, test_path: &str, ctx: &Ctx, log: &Log) -> Result<R
     ));
     let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
     let stats_cfg = tune_for_sessions(&views, n_items, seed, log)?;
-    let (model, report) = train_model(
-        &views,
-        vocab,
-        None,
-        &[],
-        &ctx.knobs.apply(session_config(seed, stats_cfg)),
-        log,
-    )?;
+    let trained = train_variants(ctx, "", log, |knobs| {
+        train_model(
+            &views,
+            vocab.clone(),
+            None,
+            &[],
+            &knobs.apply(session_config(seed, stats_cfg.clone())),
+            log,
+        )
+    })?;
+    let (_, model, _) = trained.first().ok_or("no model variant to train")?;
     let pretrain_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let cases: Vec<Case> = ctx.limit(
@@ -655,16 +782,13 @@ fn sessions(train_path: &str, test_path: &str, ctx: &Ctx, log: &Log) -> Result<R
             })
             .collect(),
     );
-    let full_stats = baseline_stats(&model, &views, log)?;
+    let full_stats = baseline_stats(model, &views, log)?;
     let mut scorers = baselines(&full_stats, true);
-    scorers.push(("localrec".to_string(), Scorer::Model(&model)));
+    for (name, m, _) in &trained {
+        scorers.push((name.to_string(), Scorer::Model(m)));
+    }
     let models = evaluate_all(&scorers, &cases, false, threads, log)?;
-    let mut extra = Map::new();
-    extra.insert(
-        "candidate_recall_train".into(),
-        json!(report.candidate_recall),
-    );
-    extra.insert("best_epoch".into(), json!(report.best_epoch + 1));
+    let extra = variant_extra(&trained);
     Ok(Run {
         dataset: dataset_name(train_path),
         protocol: "sessions".into(),

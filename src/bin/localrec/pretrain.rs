@@ -1,7 +1,7 @@
 //! `localrec pretrain`: trains a base model from interaction logs and writes it.
 //!
-//! `localrec pretrain --sequences FILE [--attributes FILE] --out MODEL [--seed N]`
-//! `localrec pretrain --sessions FILE --out MODEL [--seed N]`
+//! `localrec pretrain --sequences FILE [--attributes FILE] --out MODEL [--seed N] [--embedding on|off]`
+//! `localrec pretrain --sessions FILE --out MODEL [--seed N] [--embedding on|off]`
 
 use std::time::Instant;
 
@@ -27,6 +27,8 @@ USAGE:
     --sessions FILE     one anonymous session per line: `item item ...` in click order
     --out MODEL         where to write the model (versioned, checksummed)
     --seed N            seed of sampling and initialisation (default 42)
+    --embedding on|off  learn the item embedding (default on: learnt when the training data has
+                        at least 50,000 interactions and 500 items seen twice; 16 dimensions)
 ";
 
 /// Progress lines on stderr, stamped with seconds since start.
@@ -129,10 +131,26 @@ pub struct Knobs {
     pub cooc_top: Option<usize>,
     pub keep_sessions: Option<usize>,
     pub candidates: Option<usize>,
+    /// Item embedding: off (never learn one), dimension, window, epochs, candidates, features.
+    pub embedding_off: bool,
+    pub emb_dim: Option<usize>,
+    pub emb_window: Option<usize>,
+    pub emb_epochs: Option<usize>,
+    pub emb_candidates: Option<usize>,
+    pub emb_features: Option<bool>,
+    pub emb_min_interactions: Option<usize>,
+    pub emb_min_items: Option<usize>,
 }
 
 impl Knobs {
-    pub const OPTIONS: [&'static str; 8] = [
+    pub const OPTIONS: [&'static str; 15] = [
+        "--emb-min-items",
+        "--emb-dim",
+        "--emb-window",
+        "--emb-epochs",
+        "--emb-candidates",
+        "--emb-features",
+        "--emb-min-interactions",
         "--pairs",
         "--negatives",
         "--epochs",
@@ -180,6 +198,19 @@ impl Knobs {
             cooc_top: opt("--cooc-top")?,
             keep_sessions: opt("--keep-sessions")?,
             candidates: opt("--candidates")?,
+            embedding_off: false,
+            emb_dim: opt("--emb-dim")?,
+            emb_window: opt("--emb-window")?,
+            emb_epochs: opt("--emb-epochs")?,
+            emb_candidates: opt("--emb-candidates")?,
+            emb_features: match a.get("--emb-features") {
+                None => None,
+                Some("on") => Some(true),
+                Some("off") => Some(false),
+                Some(v) => return Err(format!("--emb-features = {v:?}: expected on or off")),
+            },
+            emb_min_interactions: opt("--emb-min-interactions")?,
+            emb_min_items: opt("--emb-min-items")?,
         })
     }
 
@@ -208,6 +239,32 @@ impl Knobs {
         }
         if let Some(v) = &self.hidden {
             cfg.hidden = v.clone();
+        }
+        if let Some(v) = self.emb_candidates {
+            cfg.candidates.from_embedding = v;
+        }
+        if let Some(v) = self.emb_features {
+            cfg.candidates.embedding_features = v;
+        }
+        if let Some(e) = cfg.embedding.as_mut() {
+            if let Some(v) = self.emb_dim {
+                e.dim = v;
+            }
+            if let Some(v) = self.emb_window {
+                e.window = v;
+            }
+            if let Some(v) = self.emb_epochs {
+                e.epochs = v;
+            }
+            if let Some(v) = self.emb_min_interactions {
+                e.min_interactions = v;
+            }
+            if let Some(v) = self.emb_min_items {
+                e.min_items = v;
+            }
+        }
+        if self.embedding_off {
+            cfg.embedding = None;
         }
         cfg
     }
@@ -352,11 +409,20 @@ fn run_inner(args: &[String]) -> Result<(), String> {
             "--sessions",
             "--out",
             "--seed",
+            "--embedding",
         ],
         &[],
     )?;
     let out = a.require("--out")?;
     let seed: u64 = a.number("--seed", 42)?;
+    let knobs = Knobs {
+        embedding_off: match a.get("--embedding").unwrap_or("on") {
+            "on" => false,
+            "off" => true,
+            other => return Err(format!("--embedding {other:?}: expected on or off")),
+        },
+        ..Knobs::default()
+    };
     let log = Log::new();
     let start = Instant::now();
     let model = match (a.get("--sequences"), a.get("--sessions")) {
@@ -374,7 +440,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
                 loaded.vocab,
                 loaded.attributes,
                 &[],
-                &sequence_config(seed, stats),
+                &knobs.apply(sequence_config(seed, stats)),
                 &log,
             )?
             .0
@@ -392,7 +458,8 @@ fn run_inner(args: &[String]) -> Result<(), String> {
             ));
             let views: Vec<&[u32]> = sessions.iter().map(|s| s.as_slice()).collect();
             let stats = tune_for_sessions(&views, vocab.len(), seed, &log)?;
-            train_model(&views, vocab, None, &[], &session_config(seed, stats), &log)?.0
+            let cfg = knobs.apply(session_config(seed, stats));
+            train_model(&views, vocab, None, &[], &cfg, &log)?.0
         }
         _ => return Err("give exactly one of --sequences FILE or --sessions FILE".into()),
     };

@@ -187,9 +187,16 @@ fn non_negative(field: &str, v: f32) -> Result<()> {
 impl TrainConfig {
     /// Checks every hyper-parameter against the model and data, naming the first bad one.
     pub fn validate(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
+        self.validate_for::<true>(mlp, data)
+    }
+
+    /// [`TrainConfig::validate`]; `FULL = false` (for [`Mlp::fit_plain`],
+    /// which has rejected sampled softmax and plateau reduction) leaves out
+    /// the checks of those two.
+    fn validate_for<const FULL: bool>(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
         self.optimizer.validate()?;
         self.schedule.validate()?;
-        if let Some(p) = &self.reduce_on_plateau {
+        if let Some(p) = self.reduce_on_plateau.as_ref().filter(|_| FULL) {
             p.validate()?;
         }
         self.loss.check_output(mlp.output_activation())?;
@@ -208,7 +215,15 @@ impl TrainConfig {
                 data.output_dim(),
             ));
         }
-        self.validate_sampled(mlp)?;
+        if FULL {
+            self.validate_sampled(mlp)?;
+        } else if self.class_frequencies.is_some() {
+            return Err(Error::invalid(
+                "class_frequencies",
+                "given",
+                "only used by Loss::SampledSoftmax with Sampler::Frequency",
+            ));
+        }
         check_targets(self.loss, data, "y", mlp.output_dim())?;
         if let Validation::Data(v) = &self.validation {
             check_targets(self.loss, v, "validation y", mlp.output_dim())?;
@@ -986,13 +1001,62 @@ impl Mlp {
         observer: &mut dyn FnMut(&Progress<'_>) -> Control,
     ) -> Result<History> {
         cfg.validate(self, data)?;
+        self.fit_rolling_back::<true>(data, cfg, observer)
+    }
+
+    /// [`Mlp::fit`] for configurations without validation data
+    /// ([`Validation::None`]), metrics, early stopping, `reduce_on_plateau`
+    /// or [`Loss::SampledSoftmax`] (each is an error naming the field): the
+    /// same steps, so the same weights and history as `fit`, from a copy of
+    /// the training loop compiled without those features. A WebAssembly
+    /// build that only calls this (the recommender's on-device fine-tuning)
+    /// carries none of their code (about 30 KB of the gzipped package).
+    pub fn fit_plain(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
+        let unsupported = "not supported by fit_plain (use fit)";
+        if !matches!(cfg.validation, Validation::None) {
+            let shown = match cfg.validation {
+                Validation::Split(_) => "Split",
+                Validation::Data(_) => "Data",
+                _ => "Default",
+            };
+            return Err(Error::invalid("validation", shown, unsupported));
+        }
+        if !cfg.metrics.is_empty() {
+            return Err(Error::invalid("metrics", cfg.metrics.len(), unsupported));
+        }
+        if cfg.early_stopping.is_some() {
+            return Err(Error::invalid("early_stopping", "Some", unsupported));
+        }
+        if cfg.reduce_on_plateau.is_some() {
+            return Err(Error::invalid("reduce_on_plateau", "Some", unsupported));
+        }
+        if matches!(cfg.loss, Loss::SampledSoftmax { .. }) {
+            return Err(Error::invalid("loss", "SampledSoftmax", unsupported));
+        }
+        cfg.validate_for::<false>(self, data)?;
+        self.fit_rolling_back::<false>(data, cfg, observer)
+    }
+
+    /// Runs the training loop; on an error the weights and optimizer state
+    /// are rolled back to what they were before the call.
+    fn fit_rolling_back<const FULL: bool>(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
         let before_layers = self.layers.clone();
         let before_state = self.state.clone();
         let anchor = cfg
             .pull_anchor
             .as_ref()
             .map_or(before_layers.as_slice(), |m| m.layers.as_slice());
-        let result = self.fit_inner(data, cfg, observer, anchor);
+        let result = self.fit_inner::<FULL>(data, cfg, observer, anchor);
         if result.is_err() {
             self.layers = before_layers;
             self.state = before_state;
@@ -1001,7 +1065,10 @@ impl Mlp {
         result
     }
 
-    fn fit_inner(
+    /// The training loop. `FULL = false` compiles out validation, metrics,
+    /// early stopping, plateau reduction and sampled softmax (which
+    /// [`Mlp::fit_plain`] has checked are off, so both give the same result).
+    fn fit_inner<const FULL: bool>(
         &mut self,
         data: &Dataset,
         cfg: &TrainConfig,
@@ -1015,8 +1082,8 @@ impl Mlp {
         // Train/validation rows.
         let mut all: Vec<usize> = (0..data.len()).collect();
         let split = match cfg.validation {
-            Validation::Split(f) => f,
-            Validation::Default => 0.2,
+            Validation::Split(f) if FULL => f,
+            Validation::Default if FULL => 0.2,
             _ => 0.0,
         };
         let mut val_rows: Vec<usize> = Vec::new();
@@ -1031,6 +1098,7 @@ impl Mlp {
         let class_weights = cfg.class_weights.as_deref();
         let weights = example_weights(data, class_weights);
         let (val_data, val_weights, val_rows) = match &cfg.validation {
+            _ if !FULL => (None, Vec::new(), Vec::new()),
             Validation::Data(v) => (
                 Some(v),
                 example_weights(v, class_weights),
@@ -1086,7 +1154,7 @@ impl Mlp {
         // batch's candidate columns only, apart from the other layers.
         let last = self.layers.len().saturating_sub(1);
         let mut sampled = match cfg.loss {
-            Loss::SampledSoftmax { negatives, sampler } => {
+            Loss::SampledSoftmax { negatives, sampler } if FULL => {
                 let labels = train_rows
                     .iter()
                     .map(|&r| data.y().get((r, 0)).copied().unwrap_or(0.0));
@@ -1117,7 +1185,8 @@ impl Mlp {
                 } else {
                     None
                 };
-                let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut() {
+                let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut().filter(|_| FULL)
+                {
                     let negatives = Negatives::Draw(negatives_rng);
                     buf.sampled_pass(
                         &self.layers,
@@ -1138,7 +1207,7 @@ impl Mlp {
                          add clip_norm, or scale the inputs"
                     )));
                 }
-                if sampled.is_none() {
+                if !FULL || sampled.is_none() {
                     buf.backward(&self.layers, n, lowest, cfg.dropout > 0.0);
                 }
                 regularize(
@@ -1149,7 +1218,7 @@ impl Mlp {
                     &mut buf.grads,
                 );
                 let mut sampled_grad: &mut [f32] = &mut [];
-                if let Some((sm, _)) = sampled.as_mut().filter(|_| output_learns) {
+                if let Some((sm, _)) = sampled.as_mut().filter(|_| FULL && output_learns) {
                     let (k, start) = (self.layers[last].inputs(), start_layers.get(last));
                     sm.regularize(k, cfg.l1, cfg.l2, cfg.pull_to_start, start);
                     sampled_grad = &mut sm.grad;
@@ -1191,7 +1260,7 @@ impl Mlp {
                     }
                     buf.repack(&self.layers, l);
                 }
-                if let Some((sm, _)) = sampled.as_mut().filter(|_| output_learns) {
+                if let Some((sm, _)) = sampled.as_mut().filter(|_| FULL && output_learns) {
                     let moments = output_moments(&mut state, last);
                     sm.update(&cfg.optimizer, scalars, &mut self.layers[last], moments);
                 }
@@ -1201,6 +1270,7 @@ impl Mlp {
                 history.samples += n as u64;
                 history.output_columns += sampled
                     .as_ref()
+                    .filter(|_| FULL)
                     .map_or(self.output_dim(), |(sm, _)| sm.width())
                     as u64;
                 let progress = Progress {
@@ -1224,17 +1294,17 @@ impl Mlp {
             }
 
             // End of epoch: validation loss, metrics, monitoring.
-            if sampled.is_some() {
+            if FULL && sampled.is_some() {
                 buf.repack(&self.layers, last); // keep the packed Wᵀ in step with the column updates
             }
             let loss = (epoch_loss / epoch_rows.max(1) as f64) as f32;
             let (val_loss, outputs) = match val_data {
-                Some(v) => {
+                Some(v) if FULL => {
                     let (l, o) =
                         evaluate(&mut buf, &self.layers, cfg.loss, v, &val_rows, &val_weights);
                     (Some(l as f32), o)
                 }
-                None => (None, Vec::new()),
+                _ => (None, Vec::new()),
             };
             let monitor_metric = cfg.early_stopping.and_then(|e| match e.monitor {
                 Monitor::Metric(m) => Some(m),
@@ -1242,7 +1312,7 @@ impl Mlp {
             });
             let wanted: Vec<Metric> = cfg.metrics.iter().copied().chain(monitor_metric).collect();
             let mut metrics = Vec::new();
-            if !wanted.is_empty() {
+            if FULL && !wanted.is_empty() {
                 let (src, rows, outs) = match val_data {
                     Some(v) => (v, val_rows.clone(), outputs),
                     None => {
@@ -1268,7 +1338,7 @@ impl Mlp {
             };
             let monitored_loss = val_loss.unwrap_or(loss);
 
-            if let Some(p) = &cfg.reduce_on_plateau {
+            if let Some(p) = cfg.reduce_on_plateau.as_ref().filter(|_| FULL) {
                 if improved(monitored_loss, plateau_best.as_ref(), false, p.min_delta) {
                     plateau_best = Some(Best {
                         value: monitored_loss,
@@ -1284,7 +1354,7 @@ impl Mlp {
                 }
             }
             let mut stop = false;
-            if let Some(es) = &cfg.early_stopping {
+            if let Some(es) = cfg.early_stopping.as_ref().filter(|_| FULL) {
                 let (value, higher) = match es.monitor {
                     Monitor::Loss => (monitored_loss, false),
                     Monitor::Metric(m) => (
@@ -1473,6 +1543,122 @@ mod tests {
         };
         let w = Array1::from_shape_simple_fn(n, || 0.5 + rng.next_f32());
         Dataset::new(x, y).unwrap().with_weights(w).unwrap()
+    }
+
+    #[test]
+    fn fit_plain_takes_the_steps_of_fit() {
+        let mut rng = Rng::new(21);
+        let data = random_data(&mut rng, 150, 6, 1, false);
+        let start = MlpParams::new(6)
+            .layer(8, Activation::Relu)
+            .layer(1, Activation::Sigmoid)
+            .seed(4)
+            .init()
+            .unwrap();
+        let cfg = TrainConfig {
+            optimizer: Optimizer::adam(1e-2),
+            batch_size: 16,
+            epochs: 3,
+            seed: Some(9),
+            validation: Validation::None,
+            pull_to_start: 0.01,
+            l2: 1e-3,
+            dropout: 0.1,
+            clip_norm: Some(1.0),
+            warmup_steps: 4,
+            class_weights: Some(vec![1.0, 2.0]),
+            ..TrainConfig::default()
+        };
+        let (mut full, mut plain) = (start.clone(), start.clone());
+        let mut steps = [0usize; 2];
+        let hf = full.fit(&data, &cfg, &mut |_| {
+            steps[0] += 1;
+            Control::Continue
+        });
+        let hp = plain.fit_plain(&data, &cfg, &mut |_| {
+            steps[1] += 1;
+            Control::Continue
+        });
+        let (hf, hp) = (hf.unwrap(), hp.unwrap());
+        assert_eq!(steps[0], steps[1]);
+        assert_eq!(hf.steps, hp.steps);
+        assert_eq!(hf.last_loss(), hp.last_loss());
+        assert!(hp.last_loss().is_some_and(f32::is_finite));
+        assert_eq!(full.to_bytes(), plain.to_bytes(), "bit-identical weights");
+        assert_ne!(
+            start.to_bytes(),
+            plain.to_bytes(),
+            "training moved the weights"
+        );
+    }
+
+    #[test]
+    fn fit_plain_names_each_feature_it_leaves_out() {
+        let mut rng = Rng::new(22);
+        let data = random_data(&mut rng, 40, 3, 1, false);
+        let mut mlp = MlpParams::new(3)
+            .layer(1, Activation::Sigmoid)
+            .seed(1)
+            .init()
+            .unwrap();
+        let plain = TrainConfig {
+            validation: Validation::None,
+            epochs: 1,
+            ..TrainConfig::default()
+        };
+        let cases = [
+            ("validation", TrainConfig::default()),
+            (
+                "metrics",
+                TrainConfig {
+                    metrics: vec![Metric::Accuracy],
+                    ..plain.clone()
+                },
+            ),
+            (
+                "early_stopping",
+                TrainConfig {
+                    early_stopping: Some(EarlyStopping::default()),
+                    ..plain.clone()
+                },
+            ),
+            (
+                "reduce_on_plateau",
+                TrainConfig {
+                    reduce_on_plateau: Some(ReduceOnPlateau::default()),
+                    ..plain.clone()
+                },
+            ),
+            (
+                "loss",
+                TrainConfig {
+                    loss: Loss::SampledSoftmax {
+                        negatives: 4,
+                        sampler: Sampler::Uniform,
+                    },
+                    ..plain.clone()
+                },
+            ),
+        ];
+        let before = mlp.to_bytes();
+        for (field, cfg) in cases {
+            let err = mlp
+                .fit_plain(&data, &cfg, &mut |_| Control::Continue)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field) && err.contains("fit_plain"), "{err}");
+        }
+        let frequencies = TrainConfig {
+            class_frequencies: Some(vec![1.0]),
+            ..plain.clone()
+        };
+        let full_err = mlp.fit(&data, &frequencies, &mut |_| Control::Continue);
+        let plain_err = mlp.fit_plain(&data, &frequencies, &mut |_| Control::Continue);
+        assert_eq!(full_err.unwrap_err(), plain_err.unwrap_err());
+        assert_eq!(before, mlp.to_bytes(), "a rejected call changes nothing");
+        assert!(mlp
+            .fit_plain(&data, &plain, &mut |_| Control::Continue)
+            .is_ok());
     }
 
     /// Central differences on every parameter against the analytic gradient.

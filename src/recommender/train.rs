@@ -421,7 +421,7 @@ impl TrainingRun {
         // Items the shopper interacted with are positives at some point of
         // the history: never sampled as negatives (when anything else exists).
         let mut known: Vec<u32> = usable.iter().map(|&(i, _)| i).collect();
-        known.sort_unstable();
+        crate::sort::sort_u32(&mut known);
         known.dedup();
         let is_known = |i: u32| known.binary_search(&i).is_ok();
         let n_items = table.len();
@@ -585,7 +585,7 @@ impl TrainingRun {
                 }
                 Control::Stop
             };
-            let history = match head.mlp.fit(&epoch_part, &self.fit, &mut observer) {
+            let history = match head.mlp.fit_plain(&epoch_part, &self.fit, &mut observer) {
                 Ok(h) => h,
                 Err(e) => {
                     *head = self.snapshot.clone();

@@ -172,7 +172,7 @@ export interface SimilarOptions {
 
 export type ReasonKind =
   | "history" | "boughtTogether" | "sameSession" | "category"
-  | "popular" | "topRated" | "catalog" | "similarAttributes";
+  | "popular" | "topRated" | "catalog" | "similarAttributes" | "learnedSimilarity";
 
 export interface Recommendation {
   itemId: string;

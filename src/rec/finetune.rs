@@ -11,12 +11,15 @@
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
-use crate::nn::{Control, Dataset, Optimizer, TrainConfig, Validation};
+use crate::nn::{Control, Dataset, Optimizer, TrainConfig, Validation, Workspace};
 use crate::rec::features::{Candidates, FEATURE_COUNT};
 use crate::rec::model::{BaseModel, HistoryItem};
 use crate::rec::pretrain::{new_ranker, PairBuilder};
 use crate::rec::stats::ScoreScratch;
 use crate::rng::Rng;
+
+/// Whether [`FineTuneBudget::new`] keeps fine-tuned weights the held-out check cannot verify.
+const KEEP_UNVERIFIED: bool = true;
 
 /// Limits and settings of one fine-tuning run.
 pub struct FineTuneBudget<'a> {
@@ -36,8 +39,15 @@ pub struct FineTuneBudget<'a> {
     pub batch_size: usize,
     /// Seed of the negative sampling and batch order.
     pub seed: u64,
-    /// Train a fresh re-ranker instead (the "local history alone" model of the evaluation).
+    /// Train a fresh re-ranker instead (the "local history alone" model of the evaluation;
+    /// no held-out check: there are no base weights to fall back to).
     pub from_scratch: bool,
+    /// The most recent events held out of training to check the fine-tuned weights: they are
+    /// kept only if these items rank no worse than with the base weights (0: no check).
+    pub holdout: usize,
+    /// Keep the fine-tuned weights when no held-out item is among its prefix's candidates
+    /// (then both weights rank it alike and the check has no evidence either way).
+    pub keep_unverified: bool,
 }
 
 impl<'a> FineTuneBudget<'a> {
@@ -57,6 +67,8 @@ impl<'a> FineTuneBudget<'a> {
             batch_size: 16,
             seed: 7,
             from_scratch: false,
+            holdout: 1,
+            keep_unverified: KEEP_UNVERIFIED,
         }
     }
 }
@@ -76,6 +88,31 @@ pub struct FineTuneReport {
     pub budget_exhausted: bool,
     /// Last training loss (None if no step ran).
     pub loss: Option<f32>,
+    /// Held-out events whose item was among its prefix's candidates (the check's evidence).
+    pub held_out: usize,
+    /// Mean reciprocal rank of those items among the candidates: base and fine-tuned weights.
+    pub held_out_base_mrr: f64,
+    pub held_out_tuned_mrr: f64,
+    /// The fine-tuned weights are in use; false: the base weights are (nothing trained, or the
+    /// held-out check found the fine-tuned ranking worse; [`FineTuneReport::verdict`] says which).
+    pub kept: bool,
+}
+
+impl FineTuneReport {
+    /// One sentence on which weights are in use and why.
+    pub fn verdict(&self) -> String {
+        let check = format!(
+            "held-out MRR {:.3} fine-tuned vs {:.3} base over {} item(s)",
+            self.held_out_tuned_mrr, self.held_out_base_mrr, self.held_out
+        );
+        match (self.kept, self.steps, self.held_out) {
+            (_, 0, _) => "base weights kept: nothing to train on".into(),
+            (true, _, 0) => "fine-tuned weights kept (no held-out item to check)".into(),
+            (true, _, _) => format!("fine-tuned weights kept: {check}"),
+            (false, _, 0) => "base weights kept: no held-out item to check the fine-tuning".into(),
+            (false, _, _) => format!("base weights kept, fine-tuning ranked worse: {check}"),
+        }
+    }
 }
 
 impl BaseModel {
@@ -125,8 +162,15 @@ impl BaseModel {
             scratch: ScoreScratch::default(),
             cands: Candidates::default(),
         };
+        // Training sees the history without its last `holdout` events; those check the result.
+        let checked = !budget.from_scratch && budget.holdout > 0;
+        let train_end = if checked {
+            items.len().saturating_sub(budget.holdout)
+        } else {
+            items.len()
+        };
         let (mut x, mut y) = (Vec::new(), Vec::new());
-        for p in 1..items.len() {
+        for p in 1..train_end {
             if builder.push_pairs(
                 &items[..p],
                 items[p],
@@ -183,6 +227,34 @@ impl BaseModel {
         report.steps = steps;
         report.budget_exhausted |= exhausted;
         report.loss = hist.last_loss();
+        report.kept = true;
+        if checked {
+            let mut ws = Workspace::new();
+            let (mut base, mut tuned) = (0.0, 0.0);
+            for p in train_end..items.len() {
+                let (Some(input), Some(&target)) = (items.get(..p), items.get(p)) else {
+                    continue;
+                };
+                let rankers = [&self.base_ranker, &self.ranker];
+                if let Some([b, t]) = builder.reciprocal_ranks(rankers, input, target, &mut ws)? {
+                    base += b;
+                    tuned += t;
+                    report.held_out += 1;
+                }
+            }
+            if report.held_out > 0 {
+                report.held_out_base_mrr = base / report.held_out as f64;
+                report.held_out_tuned_mrr = tuned / report.held_out as f64;
+            }
+            report.kept = if report.held_out == 0 {
+                budget.keep_unverified
+            } else {
+                tuned >= base
+            };
+            if !report.kept {
+                self.ranker = self.base_ranker.clone();
+            }
+        }
         report.ms = (budget.now_ms)() - start;
         Ok(report)
     }

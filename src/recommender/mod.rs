@@ -129,6 +129,11 @@ pub struct Inspection {
     pub events_bytes: usize,
     /// Size of `exportModel()` in bytes.
     pub model_bytes: usize,
+    /// The last fine-tuning of the base model's re-ranker on this device: whether its weights
+    /// were kept or the base weights (the held-out check), e.g. "base weights kept,
+    /// fine-tuning ranked worse: held-out MRR 0.100 fine-tuned vs 0.250 base over 1 item(s)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_fine_tune: Option<String>,
 }
 
 /// The recommender of one shopper.
@@ -142,6 +147,8 @@ pub struct Recommender {
     /// A run started with a base model: its re-ranker is fine-tuned (and
     /// the run's examples built) by the first chunk.
     pending_base_tune: Option<(FineTuneConfig, u64)>,
+    /// The last base re-ranker fine-tuning's verdict (which weights are in use, and why).
+    base_fine_tune: Option<String>,
     log: EventLog,
     profile: Profile,
     head: Option<Head>,
@@ -181,6 +188,7 @@ impl Recommender {
             base: None,
             link: None,
             pending_base_tune: None,
+            base_fine_tune: None,
             head: None,
             run: None,
             runs: 0,
@@ -539,13 +547,16 @@ impl Recommender {
             learning_rate: 1e-3,
             batch_size: ft.batch_size,
             seed,
-            from_scratch: false,
+            // The held-out check: the base weights stay unless fine-tuning ranks the most
+            // recent event no worse (`inspect().baseFineTune` says which and why).
+            ..crate::rec::FineTuneBudget::new(clock)
         };
         let Some(link) = self.link.as_mut() else {
             return Err(Error::Training("no base model".into()));
         };
         let report = link.model.fine_tune(&history, &budget)?;
-        link.tuned = report.steps > 0;
+        link.tuned = report.steps > 0 && report.kept;
+        self.base_fine_tune = Some(report.verdict());
         Ok(report)
     }
 
@@ -997,6 +1008,7 @@ impl Recommender {
             model_params: self.head.as_ref().map_or(0, |h| h.param_count()),
             events_bytes: self.log.export(false).len(),
             model_bytes: self.export_model().map_or(0, |b| b.len()),
+            base_fine_tune: self.base_fine_tune.clone(),
         }
     }
 
@@ -1008,6 +1020,7 @@ impl Recommender {
         self.head = None;
         self.run = None;
         self.pending_base_tune = None;
+        self.base_fine_tune = None;
         if let Some(link) = self.link.as_mut() {
             link.model.reset_ranker();
             link.tuned = false;

@@ -871,6 +871,9 @@ fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
     .unwrap();
     let p = train_all(&mut r, &TrainOptions::default());
     assert!(p.base_steps > 0 && p.done, "{p:?}");
+    // The held-out check's verdict: which re-ranker weights are in use, and why.
+    let verdict = r.inspect().base_fine_tune.unwrap_or_default();
+    assert!(verdict.contains("weights kept"), "{verdict}");
     // Export / import restores both the head and the tuned base re-ranker.
     let model = r.export_model().unwrap();
     let events = r.export_events(false);
@@ -920,6 +923,7 @@ fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
     // forget() drops the tuned re-ranker too.
     r.forget();
     assert!(!r.inspect().fine_tuned);
+    assert_eq!(r.inspect().base_fine_tune, None);
     assert_eq!(top(&r, 5), cold);
 }
 

@@ -222,5 +222,7 @@ export interface Inspection {
   modelParams: number;
   eventsBytes: number;
   modelBytes: number;
+  /** The last base re-ranker fine-tuning: fine-tuned or base weights kept, and why. */
+  baseFineTune?: string;
 }
 "#;

@@ -48,7 +48,8 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --keep-sessions N     most recent sessions kept for session kNN (default all)
     --ft-steps N, --ft-pull X, --ft-lr X   fine-tuning budget/settings (new-shoppers)
     --ft-holdout N  most recent events held out to check the fine-tuning (default 1; 0 = no check)
-    --ft-unverified keep|base   weights kept when no held-out item is a candidate (default keep)
+    --ft-unverified keep|base   weights kept when no held-out item is a candidate (default base)
+    --ft-min-gain X held-out MRR gain the fine-tuned weights must exceed to be kept (default 0)
     --ft-validate   new-shoppers: score the held-out users' second-to-last item instead (for tuning)
     --candidates N  candidates taken from item-kNN and from session-kNN each (default 150)
     --embedding on|off|both   learn the item embedding (default on, when the data reaches its
@@ -202,6 +203,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         "--ft-lr",
         "--ft-holdout",
         "--ft-unverified",
+        "--ft-min-gain",
         "--embedding",
     ];
     options.extend(Knobs::OPTIONS);
@@ -230,6 +232,10 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         Some("base") => Some(false),
         Some(other) => return Err(format!("--ft-unverified {other:?}: expected keep or base")),
     };
+    let ft_min_gain = a
+        .get("--ft-min-gain")
+        .map(|_| a.number("--ft-min-gain", 0f64))
+        .transpose()?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
     let (with_embedding, without_embedding) = match a.get("--embedding").unwrap_or("on") {
@@ -247,6 +253,7 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         ft_lr,
         ft_holdout,
         ft_keep_unverified,
+        ft_min_gain,
         ft_validate: a.has("--ft-validate"),
         seed,
         threads,
@@ -375,6 +382,7 @@ struct Ctx {
     /// new-shoppers: rank the held-out users' second-to-last item (for choosing fine-tuning settings).
     ft_holdout: Option<usize>,
     ft_keep_unverified: Option<bool>,
+    ft_min_gain: Option<f64>,
     ft_validate: bool,
 }
 
@@ -693,6 +701,9 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
                             if let Some(v) = ctx.ft_keep_unverified {
                                 budget.keep_unverified = v;
                             }
+                            if let Some(v) = ctx.ft_min_gain {
+                                budget.min_gain = v;
+                            }
                             let r = local
                                 .fine_tune(&history, &budget)
                                 .map_err(|e| e.to_string())?;
@@ -737,9 +748,15 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         checked += r.7;
     }
     let n = cases.len().max(1) as f64;
+    // Paired: shoppers whose target enters / leaves the top 10 with the fine-tuned weights.
+    let (gained, lost) = base.iter().zip(&tuned).fold((0, 0), |(g, l), (b, t)| {
+        let (hb, ht) = (b.hit_rate(10) > 0.5, t.hit_rate(10) > 0.5);
+        (g + (ht && !hb) as usize, l + (hb && !ht) as usize)
+    });
     log.line(&format!(
         "fine-tuning: {:.1} steps and {:.2} ms per shopper on average, budget hit by {exhausted}; \
-         fine-tuned weights kept for {kept} of {} shoppers ({checked} with a held-out item to check)",
+         fine-tuned weights kept for {kept} of {} shoppers ({checked} with a held-out item to check); \
+         top-10 hits gained {gained}, lost {lost}",
         steps as f64 / n,
         ms / n,
         cases.len()
@@ -762,6 +779,8 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
     extra.insert("fine_tune_budget_hit".into(), json!(exhausted));
     extra.insert("fine_tune_kept".into(), json!(kept));
     extra.insert("fine_tune_checked".into(), json!(checked));
+    extra.insert("fine_tune_top10_gained".into(), json!(gained));
+    extra.insert("fine_tune_top10_lost".into(), json!(lost));
     Ok(Run {
         dataset: dataset_name(path),
         protocol: "new-shoppers".into(),

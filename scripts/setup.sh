@@ -75,15 +75,18 @@ cargo_tool wasm-pack wasm-pack ""
 cargo_tool wasm-bindgen wasm-bindgen-cli "$WB_VERSION"
 cargo_tool geckodriver geckodriver ""
 
-# --- npm tools: a current wasm-opt (Debian's 108 breaks wasm-bindgen output) and TypeScript ---
-if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -x "$TOOLS/node_modules/.bin/tsc" ]; then
-  say "npm install binaryen@132 typescript@5 into .tools/"
+# --- npm tools: a current wasm-opt (Debian's 108 breaks wasm-bindgen output), TypeScript, and
+# --- esbuild (minifies the package's JavaScript in `make build-web`) ---
+if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -x "$TOOLS/node_modules/.bin/tsc" ] \
+  || [ ! -x "$TOOLS/node_modules/.bin/esbuild" ]; then
+  say "npm install binaryen@132 typescript@5 esbuild@0.28.2 into .tools/"
   mkdir -p "$TOOLS"
   (cd "$TOOLS" && [ -f package.json ] || echo '{"private": true}' > package.json)
-  npm install --prefix "$TOOLS" --no-audit --no-fund --silent binaryen@132 typescript@5 \
-    || die "npm install of binaryen/typescript failed"
+  npm install --prefix "$TOOLS" --no-audit --no-fund --silent binaryen@132 typescript@5 esbuild@0.28.2 \
+    || die "npm install of binaryen/typescript/esbuild failed"
 fi
 "$TOOLS/node_modules/.bin/wasm-opt" --version >/dev/null 2>&1 || die "wasm-opt from binaryen@132 does not run"
+"$TOOLS/node_modules/.bin/esbuild" --version >/dev/null 2>&1 || die "esbuild from the npm registry does not run"
 
 # (Capture versions whole: `geckodriver --version | head -1` makes geckodriver panic on the closed pipe.)
 GD_VERSION=$(geckodriver --version 2>/dev/null); GD_VERSION=${GD_VERSION%%$'\n'*}

@@ -87,6 +87,52 @@ pub fn inserted_pair<K: Ord, V>(mut map: BTreeMap<K, V>, (key, value): (K, V)) -
     map
 }
 
+/// Sorts `u32`s in ascending order (the result of `sort_unstable`) with an LSD radix sort:
+/// one counting pass per byte, O(n), a scratch copy of `v`, and one small copy of the code
+/// instead of the standard library's pattern-defeating quicksort per element type.
+pub fn sort_u32(v: &mut [u32]) {
+    radix_sort(v, 4, |x, byte| *x >> (8 * byte));
+}
+
+/// Sorts `(u64, u32)` pairs in ascending (lexicographic) order, as [`sort_u32`] does `u32`s.
+pub fn sort_u64_u32(v: &mut [(u64, u32)]) {
+    radix_sort(v, 12, |&(hi, lo), byte| match byte {
+        0..4 => lo >> (8 * byte),
+        _ => (hi >> (8 * (byte - 4))) as u32,
+    });
+}
+
+/// LSD radix sort of `v` by the `bytes` bytes `digit(x, b) & 0xFF`, least significant (`b = 0`)
+/// first. Each pass is a stable counting sort, so after the last one `v` is in the order of the
+/// whole key; passes where every element has the same byte are skipped.
+fn radix_sort<T: Copy>(v: &mut [T], bytes: u32, digit: impl Fn(&T, u32) -> u32) {
+    let Some(&first) = v.first() else {
+        return;
+    };
+    let mut scratch = vec![first; v.len()];
+    for byte in 0..bytes {
+        let mut counts = [0usize; 256];
+        for x in v.iter() {
+            counts[(digit(x, byte) & 0xFF) as usize] += 1;
+        }
+        if counts.contains(&v.len()) {
+            continue;
+        }
+        let mut next = 0;
+        for c in counts.iter_mut() {
+            (*c, next) = (next, next + *c);
+        }
+        for x in v.iter() {
+            let slot = &mut counts[(digit(x, byte) & 0xFF) as usize];
+            if let Some(s) = scratch.get_mut(*slot) {
+                *s = *x;
+            }
+            *slot += 1;
+        }
+        v.copy_from_slice(&scratch);
+    }
+}
+
 /// Bottom-up merge sort of `perm` (positions) by `compare`: insertion sort on
 /// runs of [`RUN`], then merges of doubling width through one scratch buffer.
 fn merge_sort(perm: &mut Vec<usize>, compare: &mut dyn FnMut(usize, usize) -> Ordering) {
@@ -212,6 +258,30 @@ mod tests {
         assert_eq!(folded.get(&3), Some(&'c'));
         let set = pairs.iter().map(|p| p.0).fold(BTreeSet::new(), inserted);
         assert_eq!(set, pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
+    }
+
+    #[test]
+    fn radix_sorts_match_sort_unstable() {
+        let mut rng = Rng::new(5);
+        for n in [0usize, 1, 2, 3, 255, 256, 1000, 5000] {
+            for spread in [1u64, 7, 300, 70_000, u64::MAX] {
+                let v: Vec<u32> = (0..n).map(|_| (rng.next_u64() % spread) as u32).collect();
+                let (mut ours, mut expected) = (v.clone(), v.clone());
+                sort_u32(&mut ours);
+                expected.sort_unstable();
+                assert_eq!(ours, expected, "u32, n = {n}, spread = {spread}");
+                let pairs: Vec<(u64, u32)> = (0..n)
+                    .map(|i| (rng.next_u64() % spread, (n - i) as u32 % 17))
+                    .collect();
+                let (mut ours, mut expected) = (pairs.clone(), pairs.clone());
+                sort_u64_u32(&mut ours);
+                expected.sort_unstable();
+                assert_eq!(ours, expected, "pairs, n = {n}, spread = {spread}");
+            }
+        }
+        let mut extremes = vec![u32::MAX, 0, 1 << 31, 255, 256, u32::MAX - 1];
+        sort_u32(&mut extremes);
+        assert_eq!(extremes, [0, 255, 256, 1 << 31, u32::MAX - 1, u32::MAX]);
     }
 
     #[test]

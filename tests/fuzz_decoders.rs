@@ -369,7 +369,7 @@ fn fuzz_recommender_model_and_event_imports() {
     for i in 0..fuzz_cases(20_000) {
         let mut victim = fresh.clone();
         if i % 2 == 0 {
-            let input = next_input(&mut rng, &models, *b"LRMD", 1);
+            let input = next_input(&mut rng, &models, *b"LRMD", 2);
             let (res, stats) = measure(|| victim.import_model(&input));
             check_budget(model_tally.name, i, seed, &input, stats.largest);
             model_tally.count(&res, stats);

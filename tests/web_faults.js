@@ -126,10 +126,11 @@ export async function foreignModels(Core) {
     otherCatalog = e.message;
   }
   other.free();
-  // Another version: the header's version field (bytes 8..10) set to 2, checksum recomputed by
-  // sealing anew is not possible from JS, so a version-2 blob is also a checksum failure: both named.
+  // Another version: the header's version field (bytes 8..10) set to 3 (the build writes 2), checksum
+  // recomputed by sealing anew is not possible from JS, so a version-3 blob is also a checksum failure:
+  // both named.
   const v2 = model.slice();
-  v2[8] = 2;
+  v2[8] = 3;
   let otherVersion = "";
   try {
     rec.importModel(v2);

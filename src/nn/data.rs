@@ -1,4 +1,12 @@
-//! A training set: inputs, targets and optional per-example weights, checked once.
+//! A training set: inputs, targets, optional per-example weights and
+//! optional per-example logit offsets, checked once.
+//!
+//! An offset `oᵢ` is a fixed number added to every output logit of row i
+//! before the output activation: the network learns a residual on a given
+//! prior (`σ(mlp(x) + o)`), and the loss and its gradient are computed on
+//! the shifted logits. The gradient with respect to the network's own
+//! parameters is otherwise unchanged. Predict with the same offsets through
+//! [`crate::nn::Mlp::predict_with_offsets`].
 //!
 //! ```
 //! use localrec::nn::Dataset;
@@ -14,12 +22,15 @@
 use crate::error::{Error, Result};
 use ndarray::{Array1, Array2, Axis};
 
-/// Inputs `x` (n×in), targets `y` (n×out) and optional weights (n).
+/// Inputs `x` (n×in), targets `y` (n×out), optional weights (n) and
+/// optional logit offsets (n).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     x: Array2<f32>,
     y: Array2<f32>,
     weights: Option<Array1<f32>>,
+    /// Boxed slice, not Array1: keeps `Validation::Data(Dataset)` small.
+    offsets: Option<Box<[f32]>>,
 }
 
 /// Index of the first NaN or infinite value. Checks 64 values at a time with
@@ -145,6 +156,7 @@ impl Dataset {
             x: x.as_standard_layout().into_owned(),
             y: y.as_standard_layout().into_owned(),
             weights: None,
+            offsets: None,
         })
     }
 
@@ -166,6 +178,37 @@ impl Dataset {
             ));
         }
         self.weights = Some(weights.as_standard_layout().into_owned());
+        Ok(self)
+    }
+
+    /// Attaches a fixed logit offset per example (finite), added to every
+    /// output logit of its row before the output activation, in training,
+    /// validation and metrics (see the module docs). Not for softmax outputs,
+    /// where a shift of every logit changes nothing.
+    ///
+    /// ```
+    /// use localrec::nn::Dataset;
+    /// use ndarray::{array, Array1};
+    /// let d = Dataset::new(array![[0.5f32], [1.0]], array![[1.0f32], [0.0]]).unwrap();
+    /// let d = d.with_offsets(Array1::from(vec![-2.0f32, 0.3])).unwrap();
+    /// assert_eq!(d.offsets().unwrap()[0], -2.0);
+    /// ```
+    pub fn with_offsets(mut self, offsets: Array1<f32>) -> Result<Self> {
+        if offsets.len() != self.len() {
+            return Err(Error::shape(
+                "dataset offsets (one per row)",
+                self.len(),
+                offsets.len(),
+            ));
+        }
+        if let Some((i, v)) = offsets.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::invalid(
+                format!("offsets[{i}]"),
+                v,
+                "must be finite (NaN/Inf found)",
+            ));
+        }
+        self.offsets = Some(offsets.iter().copied().collect());
         Ok(self)
     }
 
@@ -197,6 +240,10 @@ impl Dataset {
     pub fn weights(&self) -> Option<&Array1<f32>> {
         self.weights.as_ref()
     }
+    /// The per-example logit offsets, if any.
+    pub fn offsets(&self) -> Option<&[f32]> {
+        self.offsets.as_deref()
+    }
 
     /// A new dataset made of the given rows (repeats allowed), in that order.
     pub fn select(&self, rows: &[usize]) -> Result<Dataset> {
@@ -214,6 +261,11 @@ impl Dataset {
             x: self.x.select(Axis(0), rows),
             y: self.y.select(Axis(0), rows),
             weights: self.weights.as_ref().map(|w| w.select(Axis(0), rows)),
+            offsets: self.offsets.as_ref().map(|o| {
+                rows.iter()
+                    .map(|&r| o.get(r).copied().unwrap_or(0.0))
+                    .collect()
+            }),
         })
     }
 
@@ -279,7 +331,21 @@ mod tests {
             .clone()
             .with_weights(Array1::from(vec![1.0, -1.0]))
             .is_err());
-        assert!(d.with_weights(Array1::from(vec![0.0, 0.0])).is_err());
+        assert!(d
+            .clone()
+            .with_weights(Array1::from(vec![0.0, 0.0]))
+            .is_err());
+        let e = d
+            .clone()
+            .with_offsets(Array1::from(vec![0.0]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("offsets"), "{e}");
+        let e = d
+            .with_offsets(Array1::from(vec![0.0, f32::NAN]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("offsets[1]"), "{e}");
     }
 
     #[test]
@@ -292,6 +358,12 @@ mod tests {
         assert_eq!(d.class_labels(), vec![0, 1, 1]);
         let s = d.select(&[2, 2, 0]).unwrap();
         assert_eq!(s.x().column(0).to_vec(), vec![3.0, 3.0, 1.0]);
+        let o = d
+            .clone()
+            .with_offsets(Array1::from(vec![0.1f32, 0.2, 0.3]))
+            .unwrap();
+        let so = o.select(&[2, 0]).unwrap();
+        assert_eq!(so.offsets().unwrap(), &[0.3, 0.1]);
         assert!(d.select(&[3]).is_err());
         let m = Dataset::new(
             array![[1.0f32], [2.0]],

@@ -13,6 +13,11 @@
 //! Each example's loss is the mean over its outputs; a batch's loss is
 //! `Σ wᵢ·lᵢ / n` (per-example weights `wᵢ`, default 1), as in Keras.
 //!
+//! With per-example logit offsets ([`crate::nn::Dataset::with_offsets`]) the
+//! logits given here are already shifted (`z = mlp(x) + oᵢ`): the formulas
+//! and their gradient with respect to z are unchanged, and since
+//! ∂z/∂mlp(x) = 1 so is the gradient flowing back into the network.
+//!
 //! ```
 //! use localrec::nn::{Activation, Loss};
 //! assert!(Loss::BinaryCrossEntropy.check_output(Activation::Sigmoid).is_ok());

@@ -270,6 +270,77 @@ impl Mlp {
         out: &mut O,
         ws: &mut Workspace,
     ) -> Result<()> {
+        self.score_into(x, Scores::Outputs, out, ws)
+    }
+
+    /// Scores `x` with a fixed logit offset per row (as trained with
+    /// [`crate::nn::Dataset::with_offsets`]): the output activation of
+    /// `mlp(x) + offsets[i]`, n × output_dim.
+    ///
+    /// ```
+    /// use localrec::nn::{Activation, MlpParams};
+    /// use ndarray::Array2;
+    /// let mlp = MlpParams::new(2).layer(1, Activation::Sigmoid).seed(3).init().unwrap();
+    /// let x = Array2::<f32>::zeros((2, 2));
+    /// let p = mlp.predict_with_offsets(x.view(), &[0.0, 2.0]).unwrap();
+    /// assert_eq!(p[[0, 0]], mlp.predict(x.view()).unwrap()[[0, 0]]);
+    /// assert!(p[[1, 0]] > p[[0, 0]]);
+    /// ```
+    pub fn predict_with_offsets(
+        &self,
+        x: ArrayView2<'_, f32>,
+        offsets: &[f32],
+    ) -> Result<Array2<f32>> {
+        let mut out = Array2::zeros((x.nrows(), self.output_dim()));
+        self.predict_with_offsets_into(x, offsets, &mut out, &mut Workspace::new())?;
+        Ok(out)
+    }
+
+    /// [`Mlp::predict_with_offsets`] into a caller's buffer (see [`Mlp::predict_into`]).
+    /// Fails when `offsets` is not one finite value per row.
+    pub fn predict_with_offsets_into<O: OutputBuffer + ?Sized>(
+        &self,
+        x: ArrayView2<'_, f32>,
+        offsets: &[f32],
+        out: &mut O,
+        ws: &mut Workspace,
+    ) -> Result<()> {
+        if offsets.len() != x.nrows() {
+            return Err(Error::shape(
+                "predict offsets (one per row)",
+                x.nrows(),
+                offsets.len(),
+            ));
+        }
+        if let Some(pos) = first_non_finite(offsets) {
+            return Err(Error::invalid(
+                format!("offsets[{pos}]"),
+                offsets[pos],
+                "must be finite (NaN/Inf found)",
+            ));
+        }
+        self.score_into(x, Scores::WithOffsets(offsets), out, ws)
+    }
+
+    /// The output layer's pre-activations (logits) of `x`, n × output_dim,
+    /// for callers that add their own prior: `σ(logit + prior)` is what a
+    /// model trained with offsets predicts.
+    pub fn logits_into<O: OutputBuffer + ?Sized>(
+        &self,
+        x: ArrayView2<'_, f32>,
+        out: &mut O,
+        ws: &mut Workspace,
+    ) -> Result<()> {
+        self.score_into(x, Scores::Logits, out, ws)
+    }
+
+    fn score_into<O: OutputBuffer + ?Sized>(
+        &self,
+        x: ArrayView2<'_, f32>,
+        scores: Scores<'_>,
+        out: &mut O,
+        ws: &mut Workspace,
+    ) -> Result<()> {
         let (n, d) = x.dim();
         if d != self.input_dim() {
             return Err(Error::shape("predict input columns", self.input_dim(), d));
@@ -315,7 +386,15 @@ impl Mlp {
                 &mut ws.pong,
                 dst,
                 &mut ws.scratch,
+                matches!(scores, Scores::Outputs),
             );
+            if let Scores::WithOffsets(offsets) = scores {
+                let offsets = offsets.get(start..start + rows).unwrap_or_default();
+                for (row, &o) in dst.chunks_exact_mut(out_dim.max(1)).zip(offsets) {
+                    row.iter_mut().for_each(|z| *z += o);
+                }
+                self.output_activation().apply_rows(dst, out_dim);
+            }
             if let Some(pos) = first_non_finite(dst) {
                 return Err(Error::Training(format!(
                     "the model produced a non-finite score ({}) for row {}: inputs too large for these weights",
@@ -329,8 +408,20 @@ impl Mlp {
     }
 }
 
+/// What [`Mlp::score_into`] writes per row.
+#[derive(Debug, Clone, Copy)]
+enum Scores<'a> {
+    /// The output activations.
+    Outputs,
+    /// The output activation of logit + offset (one offset per row).
+    WithOffsets(&'a [f32]),
+    /// The output layer's pre-activations.
+    Logits,
+}
+
 /// Runs `rows` rows through all layers, writing the last layer's activations
-/// to `out`. `ping`/`pong` hold intermediate activations (≥ rows × widest).
+/// (its pre-activations without `output_activation`) to `out`. `ping`/`pong`
+/// hold intermediate activations (≥ rows × widest).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn forward_rows(
     layers: &[Dense],
@@ -341,6 +432,7 @@ pub(crate) fn forward_rows(
     pong: &mut [f32],
     out: &mut [f32],
     scratch: &mut Scratch,
+    output_activation: bool,
 ) {
     let last = layers.len().saturating_sub(1);
     let mut src_is_ping = false;
@@ -354,7 +446,11 @@ pub(crate) fn forward_rows(
             (&*pong, if l == last { &mut *out } else { &mut *ping })
         };
         let dst = &mut dst[..rows * n];
-        let act = layer.activation();
+        let act = if l == last && !output_activation {
+            Activation::Identity
+        } else {
+            layer.activation()
+        };
         let epilogue = if act == Activation::Relu {
             Epilogue::BiasRelu(layer.b_slice())
         } else {

@@ -343,8 +343,11 @@ impl SampledOutput {
         self.order.clear();
         self.order.extend(0..self.classes.len() as u32);
         let classes = &self.classes;
-        self.order
-            .sort_unstable_by_key(|&i| classes.get(i as usize).copied().unwrap_or(0));
+        // Candidates are distinct classes, so the shared stable sort gives the
+        // unstable sort's order (without another copy of it in the wasm).
+        crate::sort::sort_by_key(&mut self.order, |&i| {
+            classes.get(i as usize).copied().unwrap_or(0)
+        });
         self.sorted_classes.clear();
         self.sorted_shift.clear();
         for (new, &old) in self.order.iter().enumerate() {

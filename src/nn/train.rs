@@ -132,6 +132,10 @@ pub struct TrainConfig {
     /// Adds `½·pull·Σ(θ − θ₀)²` toward the weights training started from
     /// (fine-tuning: a few local examples cannot wreck a good base model).
     pub pull_to_start: f32,
+    /// The θ₀ of `pull_to_start` (same architecture as the model). None: the
+    /// weights this `fit` call starts from. Set it when one training run is
+    /// split over several `fit` calls (chunks), so the pull keeps its anchor.
+    pub pull_anchor: Option<Mlp>,
     /// Stop (not an error) once training has taken this many milliseconds.
     pub max_ms: Option<f64>,
     /// The clock for `max_ms` (default: [`clock::now_ms`]).
@@ -164,6 +168,7 @@ impl Default for TrainConfig {
             class_weights: None,
             frozen_layers: Vec::new(),
             pull_to_start: 0.0,
+            pull_anchor: None,
             max_ms: None,
             clock: None,
             class_frequencies: None,
@@ -182,9 +187,16 @@ fn non_negative(field: &str, v: f32) -> Result<()> {
 impl TrainConfig {
     /// Checks every hyper-parameter against the model and data, naming the first bad one.
     pub fn validate(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
+        self.validate_for::<true>(mlp, data)
+    }
+
+    /// [`TrainConfig::validate`]; `FULL = false` (for [`Mlp::fit_plain`],
+    /// which has rejected sampled softmax and plateau reduction) leaves out
+    /// the checks of those two.
+    fn validate_for<const FULL: bool>(&self, mlp: &Mlp, data: &Dataset) -> Result<()> {
         self.optimizer.validate()?;
         self.schedule.validate()?;
-        if let Some(p) = &self.reduce_on_plateau {
+        if let Some(p) = self.reduce_on_plateau.as_ref().filter(|_| FULL) {
             p.validate()?;
         }
         self.loss.check_output(mlp.output_activation())?;
@@ -203,7 +215,15 @@ impl TrainConfig {
                 data.output_dim(),
             ));
         }
-        self.validate_sampled(mlp)?;
+        if FULL {
+            self.validate_sampled(mlp)?;
+        } else if self.class_frequencies.is_some() {
+            return Err(Error::invalid(
+                "class_frequencies",
+                "given",
+                "only used by Loss::SampledSoftmax with Sampler::Frequency",
+            ));
+        }
         check_targets(self.loss, data, "y", mlp.output_dim())?;
         if let Validation::Data(v) = &self.validation {
             check_targets(self.loss, v, "validation y", mlp.output_dim())?;
@@ -214,6 +234,30 @@ impl TrainConfig {
         non_negative("l1", self.l1)?;
         non_negative("l2", self.l2)?;
         non_negative("pull_to_start", self.pull_to_start)?;
+        if let Some(anchor) = &self.pull_anchor {
+            let shape = |m: &Mlp| -> Vec<(usize, usize)> {
+                m.layers.iter().map(|l| (l.inputs(), l.outputs())).collect()
+            };
+            if shape(anchor) != shape(mlp) {
+                return Err(Error::shape(
+                    "pull_anchor layers (inputs, outputs)",
+                    format!("{:?}", shape(mlp)),
+                    format!("{:?}", shape(anchor)),
+                ));
+            }
+        }
+        let softmax_output = mlp.output_activation() == Activation::Softmax;
+        let val_offsets = match &self.validation {
+            Validation::Data(v) => v.offsets().is_some(),
+            _ => false,
+        };
+        if softmax_output && (data.offsets().is_some() || val_offsets) {
+            return Err(Error::invalid(
+                "offsets",
+                "given",
+                "a logit offset does nothing to a softmax output (it shifts every logit)",
+            ));
+        }
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(Error::invalid("dropout", self.dropout, "must be in [0, 1)"));
         }
@@ -435,6 +479,9 @@ struct Buffers {
     x: Vec<f32>,
     y: Vec<f32>,
     w: Vec<f32>,
+    /// Per-row logit offsets of the loaded rows; used when `has_offsets`.
+    offsets: Vec<f32>,
+    has_offsets: bool,
     acts: Vec<Vec<f32>>,
     pre_dropout: Vec<Vec<f32>>,
     masks: Vec<Vec<f32>>,
@@ -463,6 +510,8 @@ impl Buffers {
             x: vec![0.0; cap * input],
             y: vec![0.0; cap * output],
             w: vec![1.0; cap],
+            offsets: vec![0.0; cap],
+            has_offsets: false,
             acts: per_layer(true),
             pre_dropout: per_layer(dropout),
             masks: per_layer(dropout),
@@ -501,6 +550,13 @@ impl Buffers {
                 self.y[i * o..(i + 1) * o].copy_from_slice(&ys[r * o..(r + 1) * o]);
             }
             self.w[i] = weights.get(r).copied().unwrap_or(1.0);
+        }
+        self.has_offsets = false;
+        if let Some(offsets) = data.offsets() {
+            for (dst, &r) in self.offsets.iter_mut().zip(rows) {
+                *dst = offsets.get(r).copied().unwrap_or(0.0);
+            }
+            self.has_offsets = true;
         }
     }
 
@@ -542,6 +598,12 @@ impl Buffers {
                     Epilogue::Bias(layer.b_slice()),
                     &mut self.scratch,
                 );
+                if self.has_offsets {
+                    // The prior: the loss and the activation see z + offset.
+                    for (row, &o) in logits.chunks_exact_mut(n).zip(&self.offsets[..rows]) {
+                        row.iter_mut().for_each(|z| *z += o);
+                    }
+                }
                 out.copy_from_slice(logits);
                 act.apply_rows(out, n);
                 continue;
@@ -939,9 +1001,62 @@ impl Mlp {
         observer: &mut dyn FnMut(&Progress<'_>) -> Control,
     ) -> Result<History> {
         cfg.validate(self, data)?;
+        self.fit_rolling_back::<true>(data, cfg, observer)
+    }
+
+    /// [`Mlp::fit`] for configurations without validation data
+    /// ([`Validation::None`]), metrics, early stopping, `reduce_on_plateau`
+    /// or [`Loss::SampledSoftmax`] (each is an error naming the field): the
+    /// same steps, so the same weights and history as `fit`, from a copy of
+    /// the training loop compiled without those features. A WebAssembly
+    /// build that only calls this (the recommender's on-device fine-tuning)
+    /// carries none of their code (about 30 KB of the gzipped package).
+    pub fn fit_plain(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
+        let unsupported = "not supported by fit_plain (use fit)";
+        if !matches!(cfg.validation, Validation::None) {
+            let shown = match cfg.validation {
+                Validation::Split(_) => "Split",
+                Validation::Data(_) => "Data",
+                _ => "Default",
+            };
+            return Err(Error::invalid("validation", shown, unsupported));
+        }
+        if !cfg.metrics.is_empty() {
+            return Err(Error::invalid("metrics", cfg.metrics.len(), unsupported));
+        }
+        if cfg.early_stopping.is_some() {
+            return Err(Error::invalid("early_stopping", "Some", unsupported));
+        }
+        if cfg.reduce_on_plateau.is_some() {
+            return Err(Error::invalid("reduce_on_plateau", "Some", unsupported));
+        }
+        if matches!(cfg.loss, Loss::SampledSoftmax { .. }) {
+            return Err(Error::invalid("loss", "SampledSoftmax", unsupported));
+        }
+        cfg.validate_for::<false>(self, data)?;
+        self.fit_rolling_back::<false>(data, cfg, observer)
+    }
+
+    /// Runs the training loop; on an error the weights and optimizer state
+    /// are rolled back to what they were before the call.
+    fn fit_rolling_back<const FULL: bool>(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
         let before_layers = self.layers.clone();
         let before_state = self.state.clone();
-        let result = self.fit_inner(data, cfg, observer, &before_layers);
+        let anchor = cfg
+            .pull_anchor
+            .as_ref()
+            .map_or(before_layers.as_slice(), |m| m.layers.as_slice());
+        let result = self.fit_inner::<FULL>(data, cfg, observer, anchor);
         if result.is_err() {
             self.layers = before_layers;
             self.state = before_state;
@@ -950,7 +1065,10 @@ impl Mlp {
         result
     }
 
-    fn fit_inner(
+    /// The training loop. `FULL = false` compiles out validation, metrics,
+    /// early stopping, plateau reduction and sampled softmax (which
+    /// [`Mlp::fit_plain`] has checked are off, so both give the same result).
+    fn fit_inner<const FULL: bool>(
         &mut self,
         data: &Dataset,
         cfg: &TrainConfig,
@@ -964,8 +1082,8 @@ impl Mlp {
         // Train/validation rows.
         let mut all: Vec<usize> = (0..data.len()).collect();
         let split = match cfg.validation {
-            Validation::Split(f) => f,
-            Validation::Default => 0.2,
+            Validation::Split(f) if FULL => f,
+            Validation::Default if FULL => 0.2,
             _ => 0.0,
         };
         let mut val_rows: Vec<usize> = Vec::new();
@@ -980,6 +1098,7 @@ impl Mlp {
         let class_weights = cfg.class_weights.as_deref();
         let weights = example_weights(data, class_weights);
         let (val_data, val_weights, val_rows) = match &cfg.validation {
+            _ if !FULL => (None, Vec::new(), Vec::new()),
             Validation::Data(v) => (
                 Some(v),
                 example_weights(v, class_weights),
@@ -1035,7 +1154,7 @@ impl Mlp {
         // batch's candidate columns only, apart from the other layers.
         let last = self.layers.len().saturating_sub(1);
         let mut sampled = match cfg.loss {
-            Loss::SampledSoftmax { negatives, sampler } => {
+            Loss::SampledSoftmax { negatives, sampler } if FULL => {
                 let labels = train_rows
                     .iter()
                     .map(|&r| data.y().get((r, 0)).copied().unwrap_or(0.0));
@@ -1066,7 +1185,8 @@ impl Mlp {
                 } else {
                     None
                 };
-                let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut() {
+                let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut().filter(|_| FULL)
+                {
                     let negatives = Negatives::Draw(negatives_rng);
                     buf.sampled_pass(
                         &self.layers,
@@ -1087,7 +1207,7 @@ impl Mlp {
                          add clip_norm, or scale the inputs"
                     )));
                 }
-                if sampled.is_none() {
+                if !FULL || sampled.is_none() {
                     buf.backward(&self.layers, n, lowest, cfg.dropout > 0.0);
                 }
                 regularize(
@@ -1098,7 +1218,7 @@ impl Mlp {
                     &mut buf.grads,
                 );
                 let mut sampled_grad: &mut [f32] = &mut [];
-                if let Some((sm, _)) = sampled.as_mut().filter(|_| output_learns) {
+                if let Some((sm, _)) = sampled.as_mut().filter(|_| FULL && output_learns) {
                     let (k, start) = (self.layers[last].inputs(), start_layers.get(last));
                     sm.regularize(k, cfg.l1, cfg.l2, cfg.pull_to_start, start);
                     sampled_grad = &mut sm.grad;
@@ -1140,7 +1260,7 @@ impl Mlp {
                     }
                     buf.repack(&self.layers, l);
                 }
-                if let Some((sm, _)) = sampled.as_mut().filter(|_| output_learns) {
+                if let Some((sm, _)) = sampled.as_mut().filter(|_| FULL && output_learns) {
                     let moments = output_moments(&mut state, last);
                     sm.update(&cfg.optimizer, scalars, &mut self.layers[last], moments);
                 }
@@ -1150,6 +1270,7 @@ impl Mlp {
                 history.samples += n as u64;
                 history.output_columns += sampled
                     .as_ref()
+                    .filter(|_| FULL)
                     .map_or(self.output_dim(), |(sm, _)| sm.width())
                     as u64;
                 let progress = Progress {
@@ -1173,17 +1294,17 @@ impl Mlp {
             }
 
             // End of epoch: validation loss, metrics, monitoring.
-            if sampled.is_some() {
+            if FULL && sampled.is_some() {
                 buf.repack(&self.layers, last); // keep the packed Wᵀ in step with the column updates
             }
             let loss = (epoch_loss / epoch_rows.max(1) as f64) as f32;
             let (val_loss, outputs) = match val_data {
-                Some(v) => {
+                Some(v) if FULL => {
                     let (l, o) =
                         evaluate(&mut buf, &self.layers, cfg.loss, v, &val_rows, &val_weights);
                     (Some(l as f32), o)
                 }
-                None => (None, Vec::new()),
+                _ => (None, Vec::new()),
             };
             let monitor_metric = cfg.early_stopping.and_then(|e| match e.monitor {
                 Monitor::Metric(m) => Some(m),
@@ -1191,7 +1312,7 @@ impl Mlp {
             });
             let wanted: Vec<Metric> = cfg.metrics.iter().copied().chain(monitor_metric).collect();
             let mut metrics = Vec::new();
-            if !wanted.is_empty() {
+            if FULL && !wanted.is_empty() {
                 let (src, rows, outs) = match val_data {
                     Some(v) => (v, val_rows.clone(), outputs),
                     None => {
@@ -1217,7 +1338,7 @@ impl Mlp {
             };
             let monitored_loss = val_loss.unwrap_or(loss);
 
-            if let Some(p) = &cfg.reduce_on_plateau {
+            if let Some(p) = cfg.reduce_on_plateau.as_ref().filter(|_| FULL) {
                 if improved(monitored_loss, plateau_best.as_ref(), false, p.min_delta) {
                     plateau_best = Some(Best {
                         value: monitored_loss,
@@ -1233,7 +1354,7 @@ impl Mlp {
                 }
             }
             let mut stop = false;
-            if let Some(es) = &cfg.early_stopping {
+            if let Some(es) = cfg.early_stopping.as_ref().filter(|_| FULL) {
                 let (value, higher) = match es.monitor {
                     Monitor::Loss => (monitored_loss, false),
                     Monitor::Metric(m) => (
@@ -1424,6 +1545,122 @@ mod tests {
         Dataset::new(x, y).unwrap().with_weights(w).unwrap()
     }
 
+    #[test]
+    fn fit_plain_takes_the_steps_of_fit() {
+        let mut rng = Rng::new(21);
+        let data = random_data(&mut rng, 150, 6, 1, false);
+        let start = MlpParams::new(6)
+            .layer(8, Activation::Relu)
+            .layer(1, Activation::Sigmoid)
+            .seed(4)
+            .init()
+            .unwrap();
+        let cfg = TrainConfig {
+            optimizer: Optimizer::adam(1e-2),
+            batch_size: 16,
+            epochs: 3,
+            seed: Some(9),
+            validation: Validation::None,
+            pull_to_start: 0.01,
+            l2: 1e-3,
+            dropout: 0.1,
+            clip_norm: Some(1.0),
+            warmup_steps: 4,
+            class_weights: Some(vec![1.0, 2.0]),
+            ..TrainConfig::default()
+        };
+        let (mut full, mut plain) = (start.clone(), start.clone());
+        let mut steps = [0usize; 2];
+        let hf = full.fit(&data, &cfg, &mut |_| {
+            steps[0] += 1;
+            Control::Continue
+        });
+        let hp = plain.fit_plain(&data, &cfg, &mut |_| {
+            steps[1] += 1;
+            Control::Continue
+        });
+        let (hf, hp) = (hf.unwrap(), hp.unwrap());
+        assert_eq!(steps[0], steps[1]);
+        assert_eq!(hf.steps, hp.steps);
+        assert_eq!(hf.last_loss(), hp.last_loss());
+        assert!(hp.last_loss().is_some_and(f32::is_finite));
+        assert_eq!(full.to_bytes(), plain.to_bytes(), "bit-identical weights");
+        assert_ne!(
+            start.to_bytes(),
+            plain.to_bytes(),
+            "training moved the weights"
+        );
+    }
+
+    #[test]
+    fn fit_plain_names_each_feature_it_leaves_out() {
+        let mut rng = Rng::new(22);
+        let data = random_data(&mut rng, 40, 3, 1, false);
+        let mut mlp = MlpParams::new(3)
+            .layer(1, Activation::Sigmoid)
+            .seed(1)
+            .init()
+            .unwrap();
+        let plain = TrainConfig {
+            validation: Validation::None,
+            epochs: 1,
+            ..TrainConfig::default()
+        };
+        let cases = [
+            ("validation", TrainConfig::default()),
+            (
+                "metrics",
+                TrainConfig {
+                    metrics: vec![Metric::Accuracy],
+                    ..plain.clone()
+                },
+            ),
+            (
+                "early_stopping",
+                TrainConfig {
+                    early_stopping: Some(EarlyStopping::default()),
+                    ..plain.clone()
+                },
+            ),
+            (
+                "reduce_on_plateau",
+                TrainConfig {
+                    reduce_on_plateau: Some(ReduceOnPlateau::default()),
+                    ..plain.clone()
+                },
+            ),
+            (
+                "loss",
+                TrainConfig {
+                    loss: Loss::SampledSoftmax {
+                        negatives: 4,
+                        sampler: Sampler::Uniform,
+                    },
+                    ..plain.clone()
+                },
+            ),
+        ];
+        let before = mlp.to_bytes();
+        for (field, cfg) in cases {
+            let err = mlp
+                .fit_plain(&data, &cfg, &mut |_| Control::Continue)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field) && err.contains("fit_plain"), "{err}");
+        }
+        let frequencies = TrainConfig {
+            class_frequencies: Some(vec![1.0]),
+            ..plain.clone()
+        };
+        let full_err = mlp.fit(&data, &frequencies, &mut |_| Control::Continue);
+        let plain_err = mlp.fit_plain(&data, &frequencies, &mut |_| Control::Continue);
+        assert_eq!(full_err.unwrap_err(), plain_err.unwrap_err());
+        assert_eq!(before, mlp.to_bytes(), "a rejected call changes nothing");
+        assert!(mlp
+            .fit_plain(&data, &plain, &mut |_| Control::Continue)
+            .is_ok());
+    }
+
     /// Central differences on every parameter against the analytic gradient.
     fn check_gradients(mlp: &Mlp, data: &Dataset, cfg: &TrainConfig, start: Option<&Mlp>) {
         let (_, grads) = objective_and_gradient(mlp, data, cfg, start).unwrap();
@@ -1514,6 +1751,219 @@ mod tests {
                 check_gradients(&mlp, &data, &cfg, None);
             }
         }
+    }
+
+    #[test]
+    fn gradients_match_finite_differences_with_logit_offsets() {
+        let mut rng = Rng::new(13);
+        for (loss, out) in [
+            (Loss::BinaryCrossEntropy, Activation::Sigmoid),
+            (Loss::MeanSquaredError, Activation::Tanh),
+            (Loss::MeanSquaredError, Activation::Identity),
+        ] {
+            let mlp = MlpParams::new(3)
+                .layer(5, Activation::Relu)
+                .layer(1, out)
+                .seed(8)
+                .init()
+                .unwrap();
+            let offsets = Array1::from_shape_simple_fn(6, || 1.5 * rng.normal());
+            let data = random_data(&mut rng, 6, 3, 1, false)
+                .with_offsets(offsets)
+                .unwrap();
+            let cfg = TrainConfig {
+                loss,
+                pull_to_start: 0.3,
+                validation: Validation::None,
+                ..TrainConfig::default()
+            };
+            let start = MlpParams::new(3)
+                .layer(5, Activation::Relu)
+                .layer(1, out)
+                .seed(9)
+                .init()
+                .unwrap();
+            check_gradients(&mlp, &data, &cfg, Some(&start));
+            // The offset really enters the objective: shifting it changes the loss.
+            let (with, _) = objective_and_gradient(&mlp, &data, &cfg, None).unwrap();
+            let plain = data.select(&(0..6).collect::<Vec<_>>()).unwrap();
+            let plain = Dataset::new(plain.x().clone(), plain.y().clone()).unwrap();
+            let (without, _) = objective_and_gradient(&mlp, &plain, &cfg, None).unwrap();
+            assert!(
+                (with - without).abs() > 1e-3,
+                "{loss:?}: {with} vs {without}"
+            );
+        }
+    }
+
+    fn offsets_model() -> Mlp {
+        MlpParams::new(4)
+            .layer(8, Activation::Relu)
+            .layer(1, Activation::Sigmoid)
+            .seed(21)
+            .init()
+            .unwrap()
+    }
+
+    #[test]
+    fn zero_offsets_train_and_predict_bit_identically_to_no_offsets() {
+        let mut rng = Rng::new(14);
+        let x = Array2::from_shape_simple_fn((50, 4), || rng.normal());
+        let y = Array2::from_shape_fn((50, 1), |(i, _)| f32::from(x[[i, 0]] + x[[i, 1]] > 0.0));
+        let plain = Dataset::new(x.clone(), y).unwrap();
+        let zeros = plain.clone().with_offsets(Array1::zeros(50)).unwrap();
+        for optimizer in [Optimizer::adam(0.01), Optimizer::sgd_momentum(0.05, 0.9)] {
+            let cfg = TrainConfig {
+                optimizer,
+                epochs: 3,
+                batch_size: 16,
+                seed: Some(3),
+                metrics: vec![Metric::Accuracy],
+                ..TrainConfig::default()
+            };
+            let (mut a, mut b) = (offsets_model(), offsets_model());
+            let ha = a.fit(&plain, &cfg, &mut |_| Control::Continue).unwrap();
+            let hb = b.fit(&zeros, &cfg, &mut |_| Control::Continue).unwrap();
+            assert_eq!(ha, hb);
+            assert_eq!(a, b);
+            let pa = a.predict(x.view()).unwrap();
+            assert_eq!(pa, b.predict_with_offsets(x.view(), &[0.0; 50]).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_model_trained_with_offsets_learns_the_residual_of_the_prior() {
+        // Labels follow σ(prior + 3·x₀): the prior alone explains part of
+        // them, the network has to learn the x₀ term on top of it.
+        let mut rng = Rng::new(15);
+        let n = 400;
+        let x = Array2::from_shape_simple_fn((n, 4), || rng.normal());
+        let prior = Array1::from_shape_simple_fn(n, || 2.0 * rng.normal());
+        let y = Array2::from_shape_fn((n, 1), |(i, _)| {
+            let p = crate::nn::activation::sigmoid(prior[i] + 3.0 * x[[i, 0]]);
+            f32::from(rng.next_f32() < p)
+        });
+        let data = Dataset::new(x.clone(), y.clone())
+            .unwrap()
+            .with_offsets(prior.clone())
+            .unwrap();
+        let cfg = TrainConfig {
+            optimizer: Optimizer::adam(0.02),
+            epochs: 30,
+            validation: Validation::None,
+            seed: Some(4),
+            ..TrainConfig::default()
+        };
+        let mut mlp = offsets_model();
+        let h = mlp.fit(&data, &cfg, &mut |_| Control::Continue).unwrap();
+        let p = mlp
+            .predict_with_offsets(x.view(), prior.as_slice().unwrap())
+            .unwrap();
+        let loss = Metric::LogLoss.compute(p.as_slice().unwrap(), y.as_slice().unwrap());
+        // The log loss of the true probabilities, for scale.
+        let truth: Vec<f32> = (0..n)
+            .map(|i| crate::nn::activation::sigmoid(prior[i] + 3.0 * x[[i, 0]]))
+            .collect();
+        let best = Metric::LogLoss
+            .compute(&truth, y.as_slice().unwrap())
+            .unwrap();
+        let loss = loss.unwrap();
+        assert!(loss < best + 0.08, "log loss {loss} vs the truth's {best}");
+        assert!((h.last_loss().unwrap() - loss).abs() < 0.1);
+        // The logits are the residual: they follow 3·x₀, not the prior.
+        let mut logits = vec![0.0f32; n];
+        mlp.logits_into(x.view(), &mut logits, &mut crate::nn::Workspace::new())
+            .unwrap();
+        let corr = |a: &[f32], b: &[f32]| {
+            let (ma, mb) = (
+                a.iter().sum::<f32>() / a.len() as f32,
+                b.iter().sum::<f32>() / b.len() as f32,
+            );
+            let cov: f32 = a.iter().zip(b).map(|(u, v)| (u - ma) * (v - mb)).sum();
+            let va: f32 = a.iter().map(|u| (u - ma) * (u - ma)).sum();
+            let vb: f32 = b.iter().map(|v| (v - mb) * (v - mb)).sum();
+            cov / (va * vb).sqrt()
+        };
+        let x0: Vec<f32> = x.column(0).to_vec();
+        assert!(corr(&logits, &x0) > 0.9, "{}", corr(&logits, &x0));
+        assert!(corr(&logits, prior.as_slice().unwrap()).abs() < 0.2);
+    }
+
+    #[test]
+    fn offsets_are_rejected_on_a_softmax_output_and_must_match_the_rows() {
+        let mlp = MlpParams::new(2)
+            .layer(3, Activation::Softmax)
+            .seed(1)
+            .init()
+            .unwrap();
+        let data = Dataset::new(
+            Array2::zeros((2, 2)),
+            Array2::from_shape_vec((2, 3), vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0]).unwrap(),
+        )
+        .unwrap()
+        .with_offsets(Array1::from(vec![0.5, 1.0]))
+        .unwrap();
+        let cfg = TrainConfig {
+            loss: Loss::SoftmaxCrossEntropy,
+            ..TrainConfig::default()
+        };
+        let e = cfg.validate(&mlp, &data).unwrap_err().to_string();
+        assert!(e.contains("offsets"), "{e}");
+        let m = offsets_model();
+        let x = Array2::zeros((3, 4));
+        assert!(m.predict_with_offsets(x.view(), &[0.0; 2]).is_err());
+        let e = m
+            .predict_with_offsets(x.view(), &[0.0, f32::NAN, 0.0])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("offsets[1]"), "{e}");
+    }
+
+    #[test]
+    fn the_pull_anchor_holds_across_fit_calls() {
+        let mut rng = Rng::new(16);
+        let x = Array2::from_shape_simple_fn((40, 4), || rng.normal());
+        let y = Array2::from_shape_fn((40, 1), |(i, _)| f32::from(x[[i, 2]] > 0.0));
+        let data = Dataset::new(x, y).unwrap();
+        let cfg = TrainConfig {
+            optimizer: Optimizer::sgd_momentum(0.1, 0.9),
+            pull_to_start: 0.5,
+            epochs: 2,
+            validation: Validation::None,
+            seed: Some(5),
+            ..TrainConfig::default()
+        };
+        // Anchoring at the starting weights is what `fit` does by default.
+        let (mut a, mut b) = (offsets_model(), offsets_model());
+        a.fit(&data, &cfg, &mut |_| Control::Continue).unwrap();
+        let anchored = TrainConfig {
+            pull_anchor: Some(offsets_model()),
+            ..cfg.clone()
+        };
+        b.fit(&data, &anchored, &mut |_| Control::Continue).unwrap();
+        assert_eq!(a, b);
+        // A second call keeps pulling toward the first call's start: the
+        // gradient of the pull differs, so the weights do.
+        let (mut c, mut d) = (a.clone(), a.clone());
+        c.fit(&data, &cfg, &mut |_| Control::Continue).unwrap();
+        d.fit(&data, &anchored, &mut |_| Control::Continue).unwrap();
+        assert_ne!(c.layers, d.layers);
+        let dist = |m: &Mlp| -> f32 {
+            let start = offsets_model();
+            m.layers
+                .iter()
+                .zip(&start.layers)
+                .flat_map(|(l, s)| l.w_slice().iter().zip(s.w_slice()))
+                .map(|(u, v)| (u - v) * (u - v))
+                .sum()
+        };
+        assert!(dist(&d) < dist(&c), "{} vs {}", dist(&d), dist(&c));
+        let wrong = TrainConfig {
+            pull_anchor: Some(MlpParams::ranking_head(4).seed(1).init().unwrap()),
+            ..cfg
+        };
+        let e = wrong.validate(&a, &data).unwrap_err().to_string();
+        assert!(e.contains("pull_anchor"), "{e}");
     }
 
     #[test]

@@ -234,7 +234,7 @@ impl ItemTable {
             .enumerate()
             .map(|(i, it)| (fnv1a_64(it.id.as_bytes()), i as u32))
             .collect();
-        by_hash.sort_unstable();
+        crate::sort::sort_u64_u32(&mut by_hash);
         Ok((
             ItemTable {
                 items,
@@ -299,7 +299,7 @@ fn renumber_tokens(mut items: Vec<Item>) -> (Vec<Item>, usize) {
         .iter()
         .flat_map(|it| it.tokens.iter().copied())
         .collect();
-    distinct.sort_unstable();
+    crate::sort::sort_u32(&mut distinct);
     distinct.dedup();
     for it in &mut items {
         for t in &mut it.tokens {

@@ -164,7 +164,7 @@ impl<'a> Context<'a> {
             .chain(self.base_co.keys())
             .copied()
             .collect();
-        out.sort_unstable();
+        crate::sort::sort_u32(&mut out);
         out.dedup();
         out
     }

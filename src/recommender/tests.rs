@@ -1151,7 +1151,13 @@ fn fast_ranking_equals_the_full_sort_reference() {
                 continue;
             }
             let x = ctx.features(i);
-            let s = prior_score(&x) + r.head.as_ref().unwrap().logit(&x);
+            let mut z = [0.0f32];
+            r.head
+                .as_ref()
+                .unwrap()
+                .logits(&x, &mut z, &mut crate::nn::Workspace::new())
+                .unwrap();
+            let s = prior_score(&x) + z[0];
             reference.push((if s.is_finite() { s } else { f32::MIN }, i));
         }
         assert_eq!(got.candidates, reference.len());

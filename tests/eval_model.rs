@@ -213,7 +213,13 @@ fn fine_tuning_learns_a_shoppers_own_habit() {
         items.push(0);
         items.push(30 + 3 * k);
     }
-    let history: Vec<HistoryItem> = items.iter().map(|&i| HistoryItem::new(i)).collect();
+    // The shopper's history goes on to the hub once more: that last event is what fine-tuning
+    // holds out to check itself (and what `rank_of_hub` measures after `items`).
+    let history: Vec<HistoryItem> = items
+        .iter()
+        .chain(&[0])
+        .map(|&i| HistoryItem::new(i))
+        .collect();
     let mut scratch = RankScratch::default();
     let mut dense = vec![0f32; model.item_count()];
     let rank_of_hub = |m: &BaseModel, scratch: &mut RankScratch, dense: &mut Vec<f32>| {
@@ -233,9 +239,42 @@ fn fine_tuning_learns_a_shoppers_own_habit() {
     };
     let report = model.fine_tune(&history, &budget).unwrap();
     assert!(report.positives >= 9 && report.steps > 0, "{report:?}");
+    assert!(report.kept && report.held_out == 1, "{report:?}");
+    assert!(
+        report.held_out_tuned_mrr > report.held_out_base_mrr,
+        "{report:?}"
+    );
+    assert!(report.verdict().starts_with("fine-tuned weights kept"));
     let after = rank_of_hub(&model, &mut scratch, &mut dense);
     assert!(after < before, "hub rank before {before}, after {after}");
     assert!(after < 3, "hub rank after fine-tuning: {after}");
+
+    // The same habit, but the shopper's latest event follows the population's chain (57 → 58)
+    // instead: the fine-tuned weights rank it worse than the base ones, so the base ones stay.
+    let mut broke_habit: Vec<HistoryItem> = items.iter().map(|&i| HistoryItem::new(i)).collect();
+    broke_habit.push(HistoryItem::new(58));
+    let report = model.fine_tune(&broke_habit, &budget).unwrap();
+    assert!(report.steps > 0 && report.held_out == 1, "{report:?}");
+    assert!(!report.kept, "{report:?}");
+    assert!(
+        report.held_out_tuned_mrr < report.held_out_base_mrr,
+        "{report:?}"
+    );
+    assert!(report
+        .verdict()
+        .starts_with("base weights kept, fine-tuning ranked worse"));
+    let mut reset = model.clone();
+    reset.reset_ranker();
+    assert_eq!(model.ranker(), reset.ranker());
+    assert_eq!(rank_of_hub(&model, &mut scratch, &mut dense), before);
+    // Without the check (holdout 0) the same run keeps its weights.
+    let unchecked = FineTuneBudget {
+        holdout: 0,
+        ..budget
+    };
+    let report = model.fine_tune(&broke_habit, &unchecked).unwrap();
+    assert!(report.kept && report.held_out == 0, "{report:?}");
+    assert!(rank_of_hub(&model, &mut scratch, &mut dense) < before);
     // The budget is honoured: a clock that jumps 1000 ms per call stops at once.
     let fast = std::cell::Cell::new(0.0);
     let jumpy = || {

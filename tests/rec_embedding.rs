@@ -177,6 +177,62 @@ fn similar_uses_the_embedding_beyond_co_occurrence() {
     assert!(co.iter().all(|s| s.signals.cooccurrence > 0.0));
 }
 
+#[test]
+fn items_reached_only_through_the_embedding_are_flagged_for_an_honest_reason() {
+    let model = train(true);
+    let (q, t) = (PER_CLUSTER + 2, PER_CLUSTER + 9);
+    // The same sessions without t wherever q is: q and t never co-occur in the statistics,
+    // but the embedding (trained on all sessions) still places them close.
+    let (_, seqs) = clustered_sessions(2500, 5);
+    let apart: Vec<Vec<u32>> = seqs
+        .iter()
+        .map(|s| {
+            let has_q = s.contains(&q);
+            s.iter().copied().filter(|&j| !(has_q && j == t)).collect()
+        })
+        .collect();
+    let refs: Vec<&[u32]> = apart.iter().map(|s| s.as_slice()).collect();
+    let model = model.with_stats_from(&refs).unwrap();
+    let emb = model.embedding().unwrap();
+    assert!(emb.cosine(q, t) > 0.3, "cosine {}", emb.cosine(q, t));
+
+    let similar = model.similar(q, 40).unwrap();
+    let via_embedding = similar.iter().find(|s| s.item == t).expect("t is similar");
+    assert_eq!(via_embedding.signals.cooccurrence, 0.0);
+    assert!(via_embedding.signals.embedding_dominates());
+    assert_eq!(via_embedding.signals.similar_to, Some(q));
+    let strongest = similar
+        .iter()
+        .max_by(|a, b| a.signals.cooccurrence.total_cmp(&b.signals.cooccurrence))
+        .unwrap();
+    assert!(strongest.signals.cooccurrence > 0.0);
+    assert!(!strongest.signals.embedding_dominates());
+
+    let history = [HistoryItem::new(q)];
+    let ranked = model
+        .rank(&history, 300, &mut RankScratch::default())
+        .unwrap();
+    let via_embedding = ranked
+        .iter()
+        .find(|s| s.item == t)
+        .expect("t is a candidate");
+    assert_eq!(via_embedding.signals.because_of, None);
+    assert!(via_embedding.signals.embedding_dominates());
+    assert_eq!(via_embedding.signals.similar_to, Some(q));
+    let co = ranked
+        .iter()
+        .find(|s| s.signals.cooccurrence_share == 1.0)
+        .expect("the strongest item-kNN candidate");
+    assert_eq!(co.signals.because_of, Some(q));
+    assert!(!co.signals.embedding_dominates());
+    // Without an embedding nothing is flagged.
+    let plain = model.clone().with_embedding(None).unwrap();
+    let ranked = plain
+        .rank(&history, 300, &mut RankScratch::default())
+        .unwrap();
+    assert!(ranked.iter().all(|s| !s.signals.embedding_dominates()));
+}
+
 /// Times `BaseModel::rank` (the storefront's call, 300 candidates) on 50,000 items with and
 /// without the embedding (prints, asserts nothing about time):
 /// `cargo test --release --test rec_embedding -- --ignored --nocapture rank_speed`.

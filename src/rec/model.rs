@@ -83,6 +83,23 @@ pub struct Signals {
     pub attribute_overlap: f32,
     /// The candidate is itself in the history.
     pub in_history: bool,
+    /// Co-occurrence strength relative to the strongest, in [0, 1]: item-kNN score over the
+    /// best candidate's in `rank`, neighbour weight over the strongest neighbour's in `similar`.
+    pub cooccurrence_share: f32,
+    /// The embedding's evidence on the same scale: the best cosine with a recent history item
+    /// in `rank`, the embedding term of the score in `similar` (0 without an embedding).
+    pub embedding: f32,
+    /// The item `embedding` refers to (the closest recent history item; the query in `similar`).
+    pub similar_to: Option<u32>,
+}
+
+impl Signals {
+    /// Whether the learned embedding, not co-occurrence or a Markov transition, is the main
+    /// evidence: then the data need not show the two items together, and a reason must not
+    /// claim they were ("similar to <similar_to>" is honest, "bought together" may not be).
+    pub fn embedding_dominates(&self) -> bool {
+        self.similar_to.is_some() && self.embedding > self.cooccurrence_share.max(self.markov)
+    }
 }
 
 /// A ranked item.
@@ -293,7 +310,28 @@ impl BaseModel {
             .predict_into(x, &mut scratch.probs[..], &mut scratch.ws)
     }
 
-    fn signals(&self, item: u32, history: &[HistoryItem], scratch: &RankScratch) -> Signals {
+    /// The recent history item (other than `item`) closest to `item` in embedding space, with
+    /// the cosine (None without an embedding or a positive cosine).
+    fn closest_recent(&self, item: u32, history: &[HistoryItem]) -> Option<(u32, f32)> {
+        let e = self.embedding.as_ref()?;
+        let recent = self.stats.config.knn_history.max(1);
+        let mut best: Option<(u32, f32)> = None;
+        for h in history.iter().rev().take(recent) {
+            let c = e.cosine(item, h.item);
+            if h.item != item && c > 0.0 && best.is_none_or(|(_, b)| c > b) {
+                best = Some((h.item, c));
+            }
+        }
+        best
+    }
+
+    fn signals(
+        &self,
+        item: u32,
+        history: &[HistoryItem],
+        knn_share: f32,
+        scratch: &RankScratch,
+    ) -> Signals {
         let s = &scratch.score;
         let j = item as usize;
         let knn = s.knn.get(j).copied().unwrap_or(0.0);
@@ -309,6 +347,7 @@ impl BaseModel {
         } else {
             None
         };
+        let closest = self.closest_recent(item, history);
         Signals {
             cooccurrence: knn,
             because_of: if knn > 0.0 {
@@ -322,6 +361,9 @@ impl BaseModel {
             popularity: self.stats.popularity_score(item),
             attribute_overlap: self.stats.attribute_affinity(item, s),
             in_history: history.iter().any(|h| h.item == item),
+            cooccurrence_share: knn_share,
+            embedding: closest.map_or(0.0, |(_, c)| c),
+            similar_to: closest.map(|(h, _)| h),
         }
     }
 
@@ -348,10 +390,11 @@ impl BaseModel {
             .into_iter()
             .map(|c| {
                 let item = scratch.cands.items[c];
+                let knn_share = scratch.cands.row(c).first().copied().unwrap_or(0.0);
                 Scored {
                     item,
                     score: scratch.probs[c],
-                    signals: self.signals(item, history, scratch),
+                    signals: self.signals(item, history, knn_share, scratch),
                 }
             })
             .collect())
@@ -441,8 +484,12 @@ impl BaseModel {
             if j == item {
                 return;
             }
-            let score = cooc / max + 0.25 * jac + SIMILAR_EMBEDDING_WEIGHT * cos(j);
+            let emb = SIMILAR_EMBEDDING_WEIGHT * cos(j);
+            let score = cooc / max + 0.25 * jac + emb;
             let signals = Signals {
+                cooccurrence_share: cooc / max,
+                embedding: emb,
+                similar_to: (emb > 0.0).then_some(item),
                 cooccurrence: cooc,
                 because_of: (cooc > 0.0).then_some(item),
                 markov: self.stats.markov.weight(item, j),

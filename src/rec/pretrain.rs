@@ -198,6 +198,39 @@ impl PairBuilder<'_> {
         Ok(true)
     }
 
+    /// Reciprocal rank of `target` among `input`'s candidates by each of `rankers` (ties count
+    /// half), or None when `target` is not a candidate (then every ranker places it alike: below
+    /// all candidates).
+    pub(crate) fn reciprocal_ranks<const N: usize>(
+        &mut self,
+        rankers: [&Mlp; N],
+        input: &[u32],
+        target: u32,
+        ws: &mut Workspace,
+    ) -> Result<Option<[f64; N]>> {
+        self.build(input)?;
+        let Some(t) = self.cands.items.iter().position(|&j| j == target) else {
+            return Ok(None);
+        };
+        let n = self.cands.len();
+        let x = ArrayView2::from_shape((n, FEATURE_COUNT), &self.cands.features)
+            .map_err(|e| Error::shape("held-out features", FEATURE_COUNT, e))?;
+        let mut probs = vec![0f32; n];
+        let mut out = [0f64; N];
+        for (o, mlp) in out.iter_mut().zip(rankers) {
+            mlp.predict_into(x, &mut probs[..], ws)?;
+            let pt = probs.get(t).copied().unwrap_or(0.0);
+            let greater = probs.iter().filter(|&&p| p > pt).count();
+            let ties = probs.iter().filter(|&&p| p == pt).count().saturating_sub(1);
+            *o = crate::eval::metrics::RankOutcome {
+                greater: greater as u32,
+                ties: ties as u32,
+            }
+            .reciprocal_rank(None);
+        }
+        Ok(Some(out))
+    }
+
     fn scoring(&mut self, input: &[u32], target: u32) -> Result<Scoring> {
         self.build(input)?;
         Ok(Scoring {

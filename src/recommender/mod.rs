@@ -95,6 +95,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use train::{Head, TrainingRun};
 
+/// Catalog items the base model ranks mainly by its embedding → the closest recent item.
+type EmbeddingNear = BTreeMap<u32, u32>;
+
 /// Most events one `track` call accepts (a larger batch is an error).
 pub const MAX_TRACK_BATCH: usize = 10_000;
 /// Events more than this far after `now` are rejected as "in the future".
@@ -132,6 +135,11 @@ pub struct Inspection {
     pub events_bytes: usize,
     /// Size of `exportModel()` in bytes.
     pub model_bytes: usize,
+    /// The last fine-tuning of the base model's re-ranker on this device: whether its weights
+    /// were kept or the base weights (the held-out check), e.g. "base weights kept,
+    /// fine-tuning ranked worse: held-out MRR 0.100 fine-tuned vs 0.250 base over 1 item(s)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_fine_tune: Option<String>,
 }
 
 /// The recommender of one shopper.
@@ -145,6 +153,8 @@ pub struct Recommender {
     /// A run started with a base model: its re-ranker is fine-tuned (and
     /// the run's examples built) by the first chunk.
     pending_base_tune: Option<(FineTuneConfig, u64)>,
+    /// The last base re-ranker fine-tuning's verdict (which weights are in use, and why).
+    base_fine_tune: Option<String>,
     log: EventLog,
     profile: Profile,
     head: Option<Head>,
@@ -184,6 +194,7 @@ impl Recommender {
             base: None,
             link: None,
             pending_base_tune: None,
+            base_fine_tune: None,
             head: None,
             run: None,
             runs: 0,
@@ -286,8 +297,17 @@ impl Recommender {
     /// The base re-ranker's probabilities for its top candidates given the
     /// events (catalog indices). Empty without a base model or on error.
     fn ranker_scores(&self, events: &[(u32, EventKind, f64)]) -> BTreeMap<u32, f32> {
+        self.ranked_by_base(events).0
+    }
+
+    /// The base re-ranker's probabilities (catalog index → probability), and the candidates it
+    /// ranks mainly because of the learned embedding (catalog index → the closest recent item).
+    fn ranked_by_base(
+        &self,
+        events: &[(u32, EventKind, f64)],
+    ) -> (BTreeMap<u32, f32>, EmbeddingNear) {
         let Some(link) = &self.link else {
-            return BTreeMap::new();
+            return (BTreeMap::new(), BTreeMap::new());
         };
         let history = self.base_history(events);
         let mut scratch = crate::rec::RankScratch::default();
@@ -295,17 +315,19 @@ impl Recommender {
             .model
             .rank(&history, 300, &mut scratch)
             .unwrap_or_default();
-        ranked
-            .into_iter()
-            .filter(|s| s.score.is_finite())
-            .filter_map(|s| {
-                link.to_catalog
-                    .get(s.item as usize)
-                    .copied()
-                    .flatten()
-                    .map(|c| (c, s.score))
-            })
-            .fold(BTreeMap::new(), crate::sort::inserted_pair)
+        let catalog = |m: u32| link.to_catalog.get(m as usize).copied().flatten();
+        let mut scores = BTreeMap::new();
+        let mut near = BTreeMap::new();
+        for s in ranked.iter().filter(|s| s.score.is_finite()) {
+            let Some(c) = catalog(s.item) else { continue };
+            scores.insert(c, s.score);
+            if s.signals.embedding_dominates() {
+                if let Some(h) = s.signals.similar_to.and_then(catalog) {
+                    near.insert(c, h);
+                }
+            }
+        }
+        (scores, near)
     }
 
     /// The logged events as (catalog index, kind, time), known items only.
@@ -530,13 +552,16 @@ impl Recommender {
             learning_rate: 1e-3,
             batch_size: ft.batch_size,
             seed,
-            from_scratch: false,
+            // The held-out check: the base weights stay unless fine-tuning ranks the most
+            // recent event no worse (`inspect().baseFineTune` says which and why).
+            ..crate::rec::FineTuneBudget::new(clock)
         };
         let Some(link) = self.link.as_mut() else {
             return Err(Error::Training("no base model".into()));
         };
         let report = link.model.fine_tune(&history, &budget)?;
-        link.tuned = report.steps > 0;
+        link.tuned = report.steps > 0 && report.kept;
+        self.base_fine_tune = Some(report.verdict());
         Ok(report)
     }
 
@@ -545,8 +570,9 @@ impl Recommender {
         let table = self.table()?;
         opts.validate(table.len())?;
         let events = self.indexed_events();
-        let ctx = Context::new(table, &self.profile, self.base_stats())
-            .with_ranker_scores(self.ranker_scores(&events));
+        let (ranker_scores, embedding_near) = self.ranked_by_base(&events);
+        let ctx =
+            Context::new(table, &self.profile, self.base_stats()).with_ranker_scores(ranker_scores);
         let paths = opts.filters.category_paths();
         let excluded: BTreeSet<u32> = opts
             .filters
@@ -626,7 +652,8 @@ impl Recommender {
         let mut items = Vec::with_capacity(picked.len());
         for (s, i) in picked {
             let x = ctx.features(i);
-            items.push(self.reason(table, &ctx, i, &x, s));
+            let near = embedding_near.get(&i).copied();
+            items.push(self.reason(table, &ctx, i, &x, s, near));
         }
         let note = if items.len() < opts.k {
             Some(if candidates == 0 {
@@ -668,6 +695,7 @@ impl Recommender {
         i: u32,
         x: &[f32; features::FEATURES],
         score: f32,
+        embedding_near: Option<u32>,
     ) -> Recommendation {
         let w = PRIOR_WEIGHTS;
         let item = table.get(i);
@@ -675,7 +703,13 @@ impl Recommender {
         let title_of = |j: u32| table.get(j).map_or(String::new(), |t| t.title.clone());
         let id_of = |j: u32| table.get(j).map(|t| t.id.clone());
         let hist = w[0] * x[0] + w[1] * x[1] + w[3] * x[3];
-        let co = w[5] * x[5] + w[7] * x[7] + w[12] * x[12];
+        // The base re-ranker's term counts as co-occurrence unless its own evidence for the
+        // item is mainly the learned embedding: then it is not a "bought together" claim.
+        let ranker = w[12] * x[12];
+        let (co, emb) = match embedding_near {
+            Some(_) => (w[5] * x[5] + w[7] * x[7], ranker),
+            None => (w[5] * x[5] + w[7] * x[7] + ranker, 0.0),
+        };
         let cat = w[2] * x[2];
         let make = |kind, reason: String, about: Option<u32>| Recommendation {
             item_id: id_of(i).unwrap_or_default(),
@@ -684,6 +718,13 @@ impl Recommender {
             reason_kind: kind,
             reason_item_id: about.and_then(id_of),
         };
+        if let Some(h) = embedding_near.filter(|_| emb > co && emb >= hist) {
+            return make(
+                ReasonKind::LearnedSimilarity,
+                format!("similar to {}", title_of(h)),
+                Some(h),
+            );
+        }
         if co > 0.0 && co >= hist {
             if let Some((h, is_base)) = ctx.co_source(i) {
                 return if is_base {
@@ -772,7 +813,7 @@ impl Recommender {
                     .map_or(0.0, |mi| e.cosine(qm, mi).max(0.0))
             })
         };
-        let mut scored: Vec<(f32, u32, f32, f32)> = Vec::new();
+        let mut scored: Vec<(f32, u32, f32, f32, f32)> = Vec::new();
         for (i, it) in table.items().iter().enumerate() {
             let i = i as u32;
             if i == q
@@ -796,17 +837,24 @@ impl Recommender {
             let s = attr + bco + 0.5 * lco + emb;
             if s > 0.0 && s.is_finite() {
                 let pop = self.base_stats().map_or(0.0, |b| b.popularity(i));
-                scored.push((s + 0.01 * pop, i, attr, bco.max(lco).max(emb)));
+                scored.push((s + 0.01 * pop, i, attr, bco.max(0.5 * lco), emb));
             }
         }
         let candidates = scored.len();
-        let best = sort_head(&mut scored, opts.k, |&(s, i, _, _)| (s, i));
+        let best = sort_head(&mut scored, opts.k, |&(s, i, _, _, _)| (s, i));
         let items: Vec<Recommendation> = best
             .iter()
             .copied()
-            .map(|(s, i, attr, co)| {
+            .map(|(s, i, attr, co, emb)| {
                 let it = table.get(i);
-                let (kind, reason) = if co > attr {
+                // The largest score term names the reason: the embedding never claims that
+                // the items were bought together.
+                let (kind, reason) = if emb > co && emb > attr {
+                    (
+                        ReasonKind::LearnedSimilarity,
+                        format!("similar to {}", qi.title),
+                    )
+                } else if co > attr {
                     (
                         ReasonKind::BoughtTogether,
                         format!("often bought together with {}", qi.title),
@@ -983,6 +1031,7 @@ impl Recommender {
             model_params: self.head.as_ref().map_or(0, |h| h.param_count()),
             events_bytes: self.log.export(false).len(),
             model_bytes: self.export_model().map_or(0, |b| b.len()),
+            base_fine_tune: self.base_fine_tune.clone(),
         }
     }
 
@@ -994,6 +1043,7 @@ impl Recommender {
         self.head = None;
         self.run = None;
         self.pending_base_tune = None;
+        self.base_fine_tune = None;
         if let Some(link) = self.link.as_mut() {
             link.model.reset_ranker();
             link.tuned = false;

@@ -123,6 +123,9 @@ pub enum ReasonKind {
     Catalog,
     /// "similar to <item>: same <category>/<brand>" (`similar`).
     SimilarAttributes,
+    /// "similar to <item>": the base model's learned item embedding puts the two close
+    /// (shoppers' sequences treat them alike), although the data need not show them together.
+    LearnedSimilarity,
 }
 
 /// One recommended item.

@@ -704,7 +704,16 @@ fn base_statistics_give_popularity_and_bought_together() {
 /// A base model pretrained in-process on shoppers who buy an Asics running
 /// shoe and then a Bosch garden tool (a cross-category pattern the catalog
 /// attributes cannot show).
+fn catalog_ids(r: &Recommender) -> Vec<String> {
+    let items = r.table().map_or(&[][..], |t| t.items());
+    items.iter().map(|i| i.id.clone()).collect()
+}
+
 fn base_model_bytes(ids: &[String]) -> Vec<u8> {
+    base_model(ids).to_bytes()
+}
+
+fn base_model(ids: &[String]) -> crate::rec::BaseModel {
     use crate::rec::{pretrain, ItemVocab, PretrainConfig};
     let vocab = ItemVocab::from_ids(ids.to_vec()).unwrap();
     let idx = |s: &str| vocab.index(s).unwrap();
@@ -738,19 +747,95 @@ fn base_model_bytes(ids: &[String]) -> Vec<u8> {
         ..PretrainConfig::default()
     };
     let (model, _) = pretrain(&refs, vocab, None, &[], &cfg, &mut |_| {}).unwrap();
-    model.to_bytes()
+    model
+}
+
+#[test]
+fn embedding_neighbours_get_a_similarity_reason_not_bought_together() {
+    use crate::rec::{CandidateConfig, ItemEmbedding};
+    let mut r = rec(25);
+    let ids = catalog_ids(&r);
+    // A planted embedding: the pan "2-2-3" sits on the running shoe "0-0-1" (the base data
+    // never show them together); every other item points along its category's axis.
+    let model = base_model(&ids);
+    let dim = 5;
+    let mut vectors = vec![0.0f32; ids.len() * dim];
+    for (i, id) in ids.iter().enumerate() {
+        let axis = if id == "0-0-1" || id == "2-2-3" {
+            4
+        } else {
+            id[..1].parse::<usize>().unwrap()
+        };
+        vectors[i * dim + axis] = 1.0;
+    }
+    let embedding = ItemEmbedding::from_vectors(dim, &vectors).unwrap();
+    let mut model = model.with_embedding(Some(embedding)).unwrap();
+    model.set_candidate_config(CandidateConfig::default());
+    r.load_base_model(&model.to_bytes()).unwrap();
+    r.track(vec![ev("0-0-1", "view", 0.0)], T0).unwrap();
+
+    let kind_of = |list: &Recommendations, id: &str| {
+        list.items
+            .iter()
+            .find(|x| x.item_id == id)
+            .map(|x| (x.reason_kind, x.reason.clone(), x.reason_item_id.clone()))
+    };
+    let shoe = r
+        .table()
+        .unwrap()
+        .get(r.table().unwrap().index_of("0-0-1").unwrap())
+        .unwrap()
+        .title
+        .clone();
+    let similar = r
+        .similar(
+            "0-0-1",
+            &SimilarOptions {
+                k: 79,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let (kind, reason, about) = kind_of(&similar, "2-2-3").expect("the pan is similar");
+    assert_eq!(kind, ReasonKind::LearnedSimilarity, "{reason}");
+    assert_eq!(reason, format!("similar to {shoe}"));
+    assert_eq!(about.as_deref(), Some("0-0-1"));
+    let tool = similar
+        .items
+        .iter()
+        .find(|x| x.item_id.starts_with("3-3-"))
+        .expect("a tool");
+    assert_eq!(tool.reason_kind, ReasonKind::BoughtTogether, "{tool:?}");
+
+    let list = r
+        .recommend(&RecommendOptions {
+            k: 80,
+            ..Default::default()
+        })
+        .unwrap();
+    let (kind, reason, about) = kind_of(&list, "2-2-3").expect("the pan is ranked");
+    assert_eq!(kind, ReasonKind::LearnedSimilarity, "{reason}");
+    assert_eq!(about.as_deref(), Some("0-0-1"));
+    assert!(
+        list.items
+            .iter()
+            .any(|x| x.reason_kind == ReasonKind::BoughtTogether
+                && x.item_id.starts_with("3-3-")
+                && x.reason_item_id.as_deref() == Some("0-0-1")),
+        "{list:?}"
+    );
+    // No item the data never pairs with the shoe claims to be bought with it.
+    assert!(list
+        .items
+        .iter()
+        .chain(&similar.items)
+        .all(|x| x.reason_kind != ReasonKind::BoughtTogether || x.item_id.starts_with("3-3-")));
 }
 
 #[test]
 fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
     let mut r = rec(21);
-    let ids: Vec<String> = r
-        .table()
-        .unwrap()
-        .items()
-        .iter()
-        .map(|i| i.id.clone())
-        .collect();
+    let ids = catalog_ids(&r);
     let bytes = base_model_bytes(&ids);
     let rep = r.load_base_model(&bytes).unwrap();
     assert_eq!((rep.model_items, rep.known_catalog_items), (80, 80));
@@ -786,6 +871,9 @@ fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
     .unwrap();
     let p = train_all(&mut r, &TrainOptions::default());
     assert!(p.base_steps > 0 && p.done, "{p:?}");
+    // The held-out check's verdict: which re-ranker weights are in use, and why.
+    let verdict = r.inspect().base_fine_tune.unwrap_or_default();
+    assert!(verdict.contains("weights kept"), "{verdict}");
     // Export / import restores both the head and the tuned base re-ranker.
     let model = r.export_model().unwrap();
     let events = r.export_events(false);
@@ -835,6 +923,7 @@ fn a_real_base_model_drives_cold_start_reasons_and_fine_tuning() {
     // forget() drops the tuned re-ranker too.
     r.forget();
     assert!(!r.inspect().fine_tuned);
+    assert_eq!(r.inspect().base_fine_tune, None);
     assert_eq!(top(&r, 5), cold);
 }
 

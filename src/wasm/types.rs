@@ -172,7 +172,7 @@ export interface SimilarOptions {
 
 export type ReasonKind =
   | "history" | "boughtTogether" | "sameSession" | "category"
-  | "popular" | "topRated" | "catalog" | "similarAttributes";
+  | "popular" | "topRated" | "catalog" | "similarAttributes" | "learnedSimilarity";
 
 export interface Recommendation {
   itemId: string;
@@ -222,5 +222,7 @@ export interface Inspection {
   modelParams: number;
   eventsBytes: number;
   modelBytes: number;
+  /** The last base re-ranker fine-tuning: fine-tuned or base weights kept, and why. */
+  baseFineTune?: string;
 }
 "#;

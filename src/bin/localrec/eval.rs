@@ -47,6 +47,9 @@ EXPERIMENT OPTIONS (defaults are the measured choice):
     --cooc-top N    co-occurrence neighbours kept per item (default 50)
     --keep-sessions N     most recent sessions kept for session kNN (default all)
     --ft-steps N, --ft-pull X, --ft-lr X   fine-tuning budget/settings (new-shoppers)
+    --ft-holdout N  most recent events held out to check the fine-tuning (default 1; 0 = no check)
+    --ft-unverified keep|base   weights kept when no held-out item is a candidate (default base)
+    --ft-min-gain X held-out MRR gain the fine-tuned weights must exceed to be kept (default 0)
     --ft-validate   new-shoppers: score the held-out users' second-to-last item instead (for tuning)
     --candidates N  candidates taken from item-kNN and from session-kNN each (default 150)
     --embedding on|off|both   learn the item embedding (default on, when the data reaches its
@@ -198,6 +201,9 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         "--ft-steps",
         "--ft-pull",
         "--ft-lr",
+        "--ft-holdout",
+        "--ft-unverified",
+        "--ft-min-gain",
         "--embedding",
     ];
     options.extend(Knobs::OPTIONS);
@@ -216,6 +222,20 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         .get("--ft-lr")
         .map(|_| a.number("--ft-lr", 0f32))
         .transpose()?;
+    let ft_holdout = a
+        .get("--ft-holdout")
+        .map(|_| a.number("--ft-holdout", 0usize))
+        .transpose()?;
+    let ft_keep_unverified = match a.get("--ft-unverified") {
+        None => None,
+        Some("keep") => Some(true),
+        Some("base") => Some(false),
+        Some(other) => return Err(format!("--ft-unverified {other:?}: expected keep or base")),
+    };
+    let ft_min_gain = a
+        .get("--ft-min-gain")
+        .map(|_| a.number("--ft-min-gain", 0f64))
+        .transpose()?;
     let seed: u64 = a.number("--seed", 42)?;
     let threads: usize = a.number("--threads", 2)?;
     let (with_embedding, without_embedding) = match a.get("--embedding").unwrap_or("on") {
@@ -231,6 +251,9 @@ fn run_inner(args: &[String]) -> Result<(), String> {
         ft_steps,
         ft_pull,
         ft_lr,
+        ft_holdout,
+        ft_keep_unverified,
+        ft_min_gain,
         ft_validate: a.has("--ft-validate"),
         seed,
         threads,
@@ -357,6 +380,9 @@ struct Ctx {
     ft_pull: Option<f32>,
     ft_lr: Option<f32>,
     /// new-shoppers: rank the held-out users' second-to-last item (for choosing fine-tuning settings).
+    ft_holdout: Option<usize>,
+    ft_keep_unverified: Option<bool>,
+    ft_min_gain: Option<f64>,
     ft_validate: bool,
 }
 
@@ -629,6 +655,8 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         usize,
         f64,
         usize,
+        usize,
+        usize,
     );
     let results: Vec<Result<PerUser, String>> = std::thread::scope(|s| {
         let handles: Vec<_> = cases
@@ -641,6 +669,7 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
                     let mut dense = vec![0f32; n_items];
                     let (mut base, mut tuned, mut alone) = (Vec::new(), Vec::new(), Vec::new());
                     let (mut steps, mut ms, mut exhausted) = (0usize, 0f64, 0usize);
+                    let (mut kept, mut checked) = (0usize, 0usize);
                     for case in part {
                         let history: Vec<HistoryItem> =
                             case.input.iter().map(|&i| HistoryItem::new(i)).collect();
@@ -666,6 +695,15 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
                             if let Some(v) = ctx.ft_lr {
                                 budget.learning_rate = v;
                             }
+                            if let Some(v) = ctx.ft_holdout {
+                                budget.holdout = v;
+                            }
+                            if let Some(v) = ctx.ft_keep_unverified {
+                                budget.keep_unverified = v;
+                            }
+                            if let Some(v) = ctx.ft_min_gain {
+                                budget.min_gain = v;
+                            }
                             let r = local
                                 .fine_tune(&history, &budget)
                                 .map_err(|e| e.to_string())?;
@@ -681,10 +719,12 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
                                 steps += r.steps;
                                 ms += r.ms;
                                 exhausted += r.budget_exhausted as usize;
+                                kept += r.kept as usize;
+                                checked += (r.held_out > 0) as usize;
                             }
                         }
                     }
-                    Ok((base, tuned, alone, steps, ms, exhausted))
+                    Ok((base, tuned, alone, steps, ms, exhausted, kept, checked))
                 })
             })
             .collect();
@@ -695,6 +735,7 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
     });
     let (mut base, mut tuned, mut alone, mut steps, mut ms, mut exhausted) =
         (Vec::new(), Vec::new(), Vec::new(), 0, 0.0, 0);
+    let (mut kept, mut checked) = (0usize, 0usize);
     for r in results {
         let r = r?;
         base.extend(r.0);
@@ -703,12 +744,22 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
         steps += r.3;
         ms += r.4;
         exhausted += r.5;
+        kept += r.6;
+        checked += r.7;
     }
     let n = cases.len().max(1) as f64;
+    // Paired: shoppers whose target enters / leaves the top 10 with the fine-tuned weights.
+    let (gained, lost) = base.iter().zip(&tuned).fold((0, 0), |(g, l), (b, t)| {
+        let (hb, ht) = (b.hit_rate(10) > 0.5, t.hit_rate(10) > 0.5);
+        (g + (ht && !hb) as usize, l + (hb && !ht) as usize)
+    });
     log.line(&format!(
-        "fine-tuning: {:.1} steps and {:.2} ms per shopper on average, budget hit by {exhausted}",
+        "fine-tuning: {:.1} steps and {:.2} ms per shopper on average, budget hit by {exhausted}; \
+         fine-tuned weights kept for {kept} of {} shoppers ({checked} with a held-out item to check); \
+         top-10 hits gained {gained}, lost {lost}",
         steps as f64 / n,
-        ms / n
+        ms / n,
+        cases.len()
     ));
     models.push(Outcome {
         name: "localrec base".into(),
@@ -726,6 +777,10 @@ fn new_shoppers(path: &str, attrs: Option<&str>, ctx: &Ctx, log: &Log) -> Result
     extra.insert("fine_tune_mean_steps".into(), json!(steps as f64 / n));
     extra.insert("fine_tune_mean_ms".into(), json!(ms / n));
     extra.insert("fine_tune_budget_hit".into(), json!(exhausted));
+    extra.insert("fine_tune_kept".into(), json!(kept));
+    extra.insert("fine_tune_checked".into(), json!(checked));
+    extra.insert("fine_tune_top10_gained".into(), json!(gained));
+    extra.insert("fine_tune_top10_lost".into(), json!(lost));
     Ok(Run {
         dataset: dataset_name(path),
         protocol: "new-shoppers".into(),

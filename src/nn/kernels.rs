@@ -523,33 +523,40 @@ mod simd128 {
             let i1 = f32x4(init[4], init[5], init[6], init[7]);
             let (mut c00, mut c01, mut c10, mut c11) = (i0, i1, i0, i1);
             let (mut c20, mut c21, mut c30, mut c31) = (i0, i1, i0, i1);
-            let (mut a0, mut a1, mut a2, mut a3) = (
-                ap.add(offsets[0]),
-                ap.add(offsets[1]),
-                ap.add(offsets[2]),
-                ap.add(offsets[3]),
-            );
             let mut b = bp;
-            for _ in 0..k {
-                let b0 = v128_load(b as *const v128);
-                let b1 = v128_load(b.add(4) as *const v128);
-                let x = f32x4_splat(*a0);
-                c00 = madd(x, b0, c00);
-                c01 = madd(x, b1, c01);
-                let x = f32x4_splat(*a1);
-                c10 = madd(x, b0, c10);
-                c11 = madd(x, b1, c11);
-                let x = f32x4_splat(*a2);
-                c20 = madd(x, b0, c20);
-                c21 = madd(x, b1, c21);
-                let x = f32x4_splat(*a3);
-                c30 = madd(x, b0, c30);
-                c31 = madd(x, b1, c31);
-                a0 = a0.add(step);
-                a1 = a1.add(step);
-                a2 = a2.add(step);
-                a3 = a3.add(step);
-                b = b.add(b_stride);
+            // One step of the product: C(4×8) += A(:, p) · B(p, :), the four
+            // values of A(:, p) read through `$load`.
+            macro_rules! steps {
+                ($load:expr, $advance:expr) => {
+                    for _ in 0..k {
+                        let b0 = v128_load(b as *const v128);
+                        let b1 = v128_load(b.add(4) as *const v128);
+                        let x = f32x4_splat($load(0));
+                        c00 = madd(x, b0, c00);
+                        c01 = madd(x, b1, c01);
+                        let x = f32x4_splat($load(1));
+                        c10 = madd(x, b0, c10);
+                        c11 = madd(x, b1, c11);
+                        let x = f32x4_splat($load(2));
+                        c20 = madd(x, b0, c20);
+                        c21 = madd(x, b1, c21);
+                        let x = f32x4_splat($load(3));
+                        c30 = madd(x, b0, c30);
+                        c31 = madd(x, b1, c31);
+                        $advance;
+                        b = b.add(b_stride);
+                    }
+                };
+            }
+            if step != 1 && offsets == std::array::from_fn(|r| offsets[0] + r) {
+                // A transposed (dW = Xᵀ·dZ), four whole rows: the four values
+                // are adjacent, one pointer with constant offsets serves them
+                // (three fewer pointers to advance and keep in registers).
+                let mut a = ap.add(offsets[0]);
+                steps!(|r: usize| *a.add(r), a = a.add(step));
+            } else {
+                let mut rows = offsets.map(|o| ap.add(o));
+                steps!(|r: usize| *rows[r], rows = rows.map(|p| p.add(step)));
             }
             for (row, (lo, hi)) in
                 out.iter_mut()

@@ -1180,6 +1180,9 @@ impl Mlp {
             for (b, rows) in train_rows.chunks(cfg.batch_size).enumerate() {
                 let n = rows.len();
                 buf.load(data, rows, &weights);
+                if let Some(next) = train_rows.chunks(cfg.batch_size).nth(b + 1) {
+                    touch_rows(data, next);
+                }
                 let dropout_rng = if cfg.dropout > 0.0 {
                     Some(&mut rng)
                 } else {
@@ -1522,6 +1525,23 @@ pub fn objective_and_gradient(
         &mut buf.grads,
     );
     Ok((loss + reg, buf.grads))
+}
+
+/// Reads one value from every 64-byte line of the next batch's input rows
+/// while this batch is computed: the rows sit at random places in a data set
+/// larger than the cache, and these independent loads bring them in ahead of
+/// the gather (wasm has no prefetch instruction) instead of stalling it.
+#[inline(never)]
+fn touch_rows(data: &Dataset, rows: &[usize]) {
+    let d = data.input_dim();
+    let xs = data.x().as_slice().unwrap_or(&[]);
+    let mut sum = 0.0f32;
+    for &r in rows {
+        if let Some(row) = xs.get(r * d..(r + 1) * d) {
+            sum += row.iter().step_by(16).sum::<f32>();
+        }
+    }
+    std::hint::black_box(sum);
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@
 //   basemodel=1 sessions=20000                            the same on rec::BaseModel (pretrained in the page)
 //   pkg=../target/bench/pkg/localrec.js                   the localrec build (with the `bench` feature)
 
+import { readyFor } from '../js/load.js';
+
 const params = new URLSearchParams(location.search);
 const num = (k, d) => (params.has(k) ? Number(params.get(k)) : d);
 const cfg = {
@@ -43,8 +45,6 @@ window.addEventListener('unhandledrejection', (e) => { state.error = `${e.reason
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
-
-import { readyFor } from '../js/load.js';
 
 // ---- data: seeded, identical for every library ------------------------------------------------------
 function mulberry32(seed) {

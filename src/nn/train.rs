@@ -1010,7 +1010,7 @@ impl Mlp {
     /// same steps, so the same weights and history as `fit`, from a copy of
     /// the training loop compiled without those features. A WebAssembly
     /// build that only calls this (the recommender's on-device fine-tuning)
-    /// carries none of their code (about 30 KB of the gzipped package).
+    /// carries none of their code (13.3 KB of the gzipped package, measured).
     pub fn fit_plain(
         &mut self,
         data: &Dataset,

@@ -73,5 +73,5 @@ pub use pretrain::{
     pretrain, EpochScore, PretrainConfig, PretrainReport, TrainingMode, ValidationCase,
 };
 pub use sknn::{SessionMemory, SknnConfig, SknnScratch};
-pub use stats::{Baseline, ItemStats, ScoreScratch, StatsConfig};
+pub use stats::{Attributes, Baseline, ItemStats, ScoreScratch, StatsConfig};
 pub use vocab::ItemVocab;

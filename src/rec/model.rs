@@ -41,6 +41,9 @@ pub const SIMILAR_EMBEDDING_WEIGHT: f32 = 0.5;
 /// [`BaseModel::similar`] also considers this many nearest items in embedding space.
 const SIMILAR_EMBEDDING_POOL: usize = 50;
 
+/// Receives each item id of a model read by [`BaseModel::from_bytes_without_ids`] with its index.
+pub type OnItemId<'a> = dyn FnMut(u32, &str) -> Result<()> + 'a;
+
 /// One event of the shopper's local history (time order).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HistoryItem {
@@ -154,6 +157,17 @@ impl BaseModel {
                 stats.n_items(),
             ));
         }
+        Self::assemble(vocab, attr_vocab, stats, candidates, ranker)
+    }
+
+    /// [`BaseModel::new`] without the id check (`vocab` may be empty: a model read without ids).
+    fn assemble(
+        vocab: ItemVocab,
+        attr_vocab: ItemVocab,
+        stats: ItemStats,
+        candidates: CandidateConfig,
+        ranker: Mlp,
+    ) -> Result<Self> {
         if ranker.input_dim() != FEATURE_COUNT || ranker.output_dim() != 1 {
             return Err(Error::shape(
                 "re-ranker inputs/outputs",
@@ -206,27 +220,34 @@ impl BaseModel {
 
     /// Number of items in the catalog the model knows.
     pub fn item_count(&self) -> usize {
-        self.vocab.len()
+        self.stats.n_items()
     }
 
-    /// The id string of item `idx`.
+    /// The id string of item `idx` (None for a model read without its ids).
     pub fn item_id(&self, idx: u32) -> Option<&str> {
         self.vocab.id(idx)
     }
 
-    /// The index of item `id`.
+    /// The index of item `id` (None for a model read without its ids).
     pub fn item_index(&self, id: &str) -> Option<u32> {
         self.vocab.index(id)
+    }
+
+    /// Whether the model keeps its item ids (false after
+    /// [`BaseModel::from_bytes_without_ids`]: then [`BaseModel::to_bytes`]
+    /// writes no ids and its output cannot be read back).
+    pub fn has_item_ids(&self) -> bool {
+        self.vocab.len() == self.item_count()
     }
 
     /// The attribute tokens of item `idx` (e.g. brand and category ids).
     pub fn item_attributes(&self, idx: u32) -> Vec<&str> {
         self.stats
             .attributes
-            .get(idx as usize)
-            .map_or(Vec::new(), |a| {
-                a.iter().filter_map(|&t| self.attr_vocab.id(t)).collect()
-            })
+            .of(idx)
+            .iter()
+            .filter_map(|&t| self.attr_vocab.id(t))
+            .collect()
     }
 
     /// The item statistics.
@@ -266,7 +287,7 @@ impl BaseModel {
     /// Used by the evaluation to add the validation items before testing.
     pub fn with_stats_from(&self, sequences: &[&[u32]]) -> Result<Self> {
         let attrs = self.stats.attributes.clone();
-        let stats = ItemStats::build(sequences, self.item_count(), &attrs, &self.stats.config)?;
+        let stats = ItemStats::build_with(sequences, self.item_count(), attrs, &self.stats.config)?;
         let mut m = self.clone();
         m.stats = stats;
         Ok(m)
@@ -517,12 +538,7 @@ impl BaseModel {
         for &j in &near {
             push(j, 0.0, self.stats.attribute_jaccard(item, j));
         }
-        if !self
-            .stats
-            .attributes
-            .get(item as usize)
-            .is_none_or(|a| a.is_empty())
-        {
+        if !self.stats.attributes.of(item).is_empty() {
             for j in 0..self.item_count() as u32 {
                 if !items.contains(&j) && !near.contains(&j) {
                     let jac = self.stats.attribute_jaccard(item, j);
@@ -577,7 +593,9 @@ impl BaseModel {
         ]
     }
 
-    /// Serialises the model (`codec::seal`, kind `LRBM`, version 2).
+    /// Serialises the model (`codec::seal`, kind `LRBM`, version 2). A model
+    /// read without its ids ([`BaseModel::has_item_ids`] false) has none to
+    /// write: reading its bytes fails with a decode error naming the item ids.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
         w.put_len(self.vocab.len());
@@ -612,6 +630,43 @@ impl BaseModel {
 
     /// Reads a model written by [`BaseModel::to_bytes`]; corrupt or truncated blobs are errors.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::decode(bytes, None)
+    }
+
+    /// Reads a model like [`BaseModel::from_bytes`] without keeping its item
+    /// ids: each id is passed to `on_id` with its index instead (a caller
+    /// that holds the same ids, like the storefront's catalog, maps them to
+    /// its own), and the model's [`BaseModel::item_id`] and
+    /// [`BaseModel::item_index`] know none. Saves the id table: about 50
+    /// bytes an item in wasm (2.5 MiB at 50,000 items), and its peak while
+    /// decoding. Duplicate ids are not detected here (`on_id` may).
+    ///
+    /// ```
+    /// # use localrec::rec::{pretrain, BaseModel, ItemVocab, PretrainConfig};
+    /// # let mut vocab = ItemVocab::new();
+    /// # let seqs: Vec<Vec<u32>> = (0..40u32).map(|u| (0..4).map(|t| vocab.intern(&format!("i{}", (u + t) % 9)).unwrap()).collect()).collect();
+    /// # let views: Vec<&[u32]> = seqs.iter().map(|s| s.as_slice()).collect();
+    /// # let (model, _) = pretrain(&views, vocab, None, &[], &PretrainConfig { epochs: 1, ..Default::default() }, &mut |_| {})?;
+    /// let mut ids = Vec::new();
+    /// let lean = BaseModel::from_bytes_without_ids(&model.to_bytes(), &mut |i, id| {
+    ///     ids.push((i, id.to_string()));
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(lean.item_count(), model.item_count());
+    /// assert_eq!((lean.item_id(0), ids[0].1.as_str()), (None, model.item_id(0).unwrap()));
+    /// # Ok::<(), localrec::Error>(())
+    /// ```
+    pub fn from_bytes_without_ids(
+        bytes: &[u8],
+        on_id: &mut OnItemId<'_>,
+    ) -> Result<Self> {
+        Self::decode(bytes, Some(on_id))
+    }
+
+    fn decode(
+        bytes: &[u8],
+        on_id: Option<&mut OnItemId<'_>>,
+    ) -> Result<Self> {
         let (version, payload) = codec::open(bytes, MODEL_KIND, MODEL_VERSION)?;
         if version < MODEL_VERSION {
             return Err(Error::decode(format!(
@@ -628,9 +683,30 @@ impl BaseModel {
             }
             ItemVocab::from_ids(ids).map_err(|e| Error::decode(format!("{what}: {e}")))
         };
-        let vocab = read_vocab(&mut r, "item ids")?;
+        let (vocab, n_ids) = match on_id {
+            None => {
+                let vocab = read_vocab(&mut r, "item ids")?;
+                let n = vocab.len();
+                (vocab, n)
+            }
+            Some(on_id) => {
+                let n = r.get_len("item ids", 8)?;
+                for i in 0..n {
+                    let id = std::str::from_utf8(r.get_bytes("item ids")?)
+                        .map_err(|_| Error::decode("item ids: not UTF-8"))?;
+                    on_id(i as u32, id)?;
+                }
+                (ItemVocab::new(), n)
+            }
+        };
         let attr_vocab = read_vocab(&mut r, "attribute ids")?;
         let stats = ItemStats::read(&mut r)?;
+        if n_ids != stats.n_items() {
+            return Err(Error::decode(format!(
+                "item ids: {n_ids} ids for {} items of statistics",
+                stats.n_items()
+            )));
+        }
         let mut sizes = [0usize; 5];
         for s in &mut sizes {
             *s = r.get_u64("candidate sizes")?.min(1 << 20) as usize;
@@ -647,14 +723,14 @@ impl BaseModel {
             embedding_features,
         };
         let embedding = if r.get_bool("has embedding")? {
-            Some(ItemEmbedding::read(&mut r, vocab.len())?)
+            Some(ItemEmbedding::read(&mut r, n_ids)?)
         } else {
             None
         };
         let base = Mlp::from_bytes(r.get_bytes("base ranker")?)?;
         let ranker = Mlp::from_bytes(r.get_bytes("ranker")?)?;
         r.finish()?;
-        let mut model = BaseModel::new(vocab, attr_vocab, stats, candidates, base)?
+        let mut model = BaseModel::assemble(vocab, attr_vocab, stats, candidates, base)?
             .with_embedding(embedding)?;
         model.set_ranker(ranker)?;
         Ok(model)

@@ -117,11 +117,24 @@ impl Neighbours {
             .unwrap_or(0.0)
     }
 
-    fn from_rows(rows: impl Iterator<Item = Vec<(u32, f32)>>) -> Result<Self> {
+    /// Rows from one list of (neighbour, weight) per item, each put in the
+    /// builders' order (weight descending, ties by index) and rounded to
+    /// bfloat16, as a stored model holds them.
+    pub fn from_lists(mut rows: Vec<Vec<(u32, f32)>>) -> Result<Self> {
+        for row in &mut rows {
+            crate::sort::sort_by(row, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        Self::from_rows(rows)
+    }
+
+    fn from_rows(rows: Vec<Vec<(u32, f32)>>) -> Result<Self> {
+        let nnz = rows.iter().map(Vec::len).sum();
         let mut out = Neighbours {
-            offsets: vec![0],
-            ..Default::default()
+            offsets: Vec::with_capacity(rows.len() + 1),
+            items: Vec::with_capacity(nnz),
+            weights: Vec::with_capacity(nnz),
         };
+        out.offsets.push(0);
         for row in rows {
             for (j, w) in row {
                 out.items.push(j);
@@ -162,7 +175,7 @@ impl Neighbours {
             take_top(&mut acc, &mut touched, top_n, &mut top);
             top.iter().map(|&(j, c)| (j, c / total)).collect::<Vec<_>>()
         });
-        Self::from_rows(rows.collect::<Vec<_>>().into_iter())
+        Self::from_rows(rows.collect())
     }
 
     /// Item-to-item co-occurrence within sequences (positions at most `window` apart,
@@ -218,7 +231,7 @@ impl Neighbours {
             row.truncate(cfg.top_n);
             rows.push(row);
         }
-        Self::from_rows(rows.into_iter())
+        Self::from_rows(rows)
     }
 
     /// Serialises compactly: per row the length, then the neighbours in index order as
@@ -249,6 +262,10 @@ impl Neighbours {
     }
 
     /// Reads what [`Neighbours::write`] wrote, validating every length and index.
+    ///
+    /// Decodes straight into the final rows (exact capacities, no per-row
+    /// allocation): at 50,000 items and 700,000 neighbours the decoding peak
+    /// is the table itself plus one row of scratch.
     pub fn read(r: &mut Reader<'_>, n_items: usize, what: &str) -> Result<Self> {
         let rows = r.get_u64(what)?;
         let nnz = r.get_len(what, 1)?;
@@ -258,35 +275,64 @@ impl Neighbours {
             )));
         }
         let lengths = decode_varints(r.get_bytes(what)?, n_items, what)?;
-        let deltas = decode_varints(r.get_bytes(what)?, nnz, what)?;
-        let weights = decode_bf16s(r.get_bytes(what)?, what)?;
-        if weights.len() != nnz || lengths.iter().map(|&l| l as u64).sum::<u64>() != nnz as u64 {
+        let deltas = r.get_bytes(what)?;
+        let weight_bytes = r.get_bytes(what)?;
+        let mut offsets = Vec::with_capacity(n_items + 1);
+        offsets.push(0u32);
+        let mut end = 0u64;
+        for &len in &lengths {
+            end += u64::from(len);
+            if end > nnz as u64 {
+                break;
+            }
+            offsets.push(end as u32);
+        }
+        drop(lengths);
+        if end != nnz as u64 || weight_bytes.len() != 2 * nnz {
             return Err(Error::decode(format!(
                 "{what}: row lengths, neighbours and weights disagree"
             )));
         }
-        if weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+        let mut out = Neighbours {
+            offsets,
+            items: decode_varints(deltas, nnz, what)?,
+            weights: decode_bf16s(weight_bytes, what)?,
+        };
+        if out.weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
             return Err(Error::decode(format!("{what}: invalid weight")));
         }
-        let mut at = 0usize;
-        let mut rows_out = Vec::with_capacity(n_items);
-        for &len in &lengths {
-            let mut row = Vec::with_capacity(len as usize);
+        // Rows are stored in index order as deltas: undo the deltas, then order
+        // each row by weight (descending, ties by index), as the builders do.
+        let mut row: Vec<(u32, f32)> = Vec::new();
+        let Neighbours {
+            offsets,
+            items: all_items,
+            weights: all_weights,
+        } = &mut out;
+        for ab in offsets.windows(2) {
+            let (a, b) = (ab[0] as usize, ab[1] as usize);
+            let (Some(items), Some(weights)) = (all_items.get_mut(a..b), all_weights.get_mut(a..b))
+            else {
+                return Err(Error::decode(format!("{what}: bad row offsets")));
+            };
             let mut j = 0u64;
-            for k in at..at + len as usize {
-                j += u64::from(deltas[k]);
+            row.clear();
+            for (item, &w) in items.iter().zip(weights.iter()) {
+                j += u64::from(*item);
                 if j >= n_items as u64 {
                     return Err(Error::decode(format!(
                         "{what}: neighbour index out of range"
                     )));
                 }
-                row.push((j as u32, weights[k]));
+                row.push((j as u32, w));
             }
-            at += len as usize;
             crate::sort::sort_by(&mut row, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            rows_out.push(row);
+            for ((item, weight), &(j, w)) in items.iter_mut().zip(weights.iter_mut()).zip(&row) {
+                *item = j;
+                *weight = w;
+            }
         }
-        Self::from_rows(rows_out.into_iter())
+        Ok(out)
     }
 }
 

@@ -88,25 +88,43 @@ impl SessionMemory {
         Ok(m)
     }
 
+    /// The item → sessions index as one flat table (a counting sort: no list
+    /// per item), each item's sessions in time order, each session once.
     fn build_index(&mut self) {
-        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); self.n_items];
+        let first_in_session = |session: &[u32], p: usize, i: u32| !session[..p].contains(&i);
+        let mut counts = vec![0u32; self.n_items + 1];
         for s in 0..self.len() {
             let session = self.session(s);
             for (p, &i) in session.iter().enumerate() {
-                // each session once per item
-                if !session[..p].contains(&i) {
-                    if let Some(l) = lists.get_mut(i as usize) {
-                        l.push(s as u32);
+                if first_in_session(session, p, i) {
+                    if let Some(c) = counts.get_mut(i as usize + 1) {
+                        *c += 1;
                     }
                 }
             }
         }
-        self.item_offsets = vec![0];
-        self.item_sessions.clear();
-        for l in lists {
-            self.item_sessions.extend_from_slice(&l);
-            self.item_offsets.push(self.item_sessions.len() as u32);
+        for k in 1..counts.len() {
+            counts[k] += counts[k - 1];
         }
+        let total = counts.last().copied().unwrap_or(0) as usize;
+        let mut item_sessions = vec![0u32; total];
+        // `counts[i]` is now where item i's next session goes.
+        let mut next = counts.clone();
+        for s in 0..self.len() {
+            let session = self.session(s);
+            for (p, &i) in session.iter().enumerate() {
+                if first_in_session(session, p, i) {
+                    if let Some(at) = next.get_mut(i as usize) {
+                        if let Some(slot) = item_sessions.get_mut(*at as usize) {
+                            *slot = s as u32;
+                        }
+                        *at += 1;
+                    }
+                }
+            }
+        }
+        self.item_offsets = counts;
+        self.item_sessions = item_sessions;
     }
 
     /// Number of stored sessions.

@@ -18,6 +18,8 @@
 //! # Ok::<(), localrec::Error>(())
 //! ```
 
+use std::sync::Arc;
+
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::rec::neighbours::{CoocConfig, Neighbours};
@@ -84,14 +86,15 @@ pub struct ItemStats {
     n_items: usize,
     /// Interaction counts per item.
     pub popularity: Vec<f32>,
-    /// Co-occurrence neighbours (cosine-like weights).
-    pub cooc: Neighbours,
+    /// Co-occurrence neighbours (cosine-like weights). Shared, not copied,
+    /// with the storefront's catalog-aligned view (`recommender::BaseStats`).
+    pub cooc: Arc<Neighbours>,
     /// Markov transition probabilities.
     pub markov: Neighbours,
     /// Session memory for session kNN (None when not kept).
     pub sessions: Option<SessionMemory>,
     /// Attribute tokens per item (sorted, may be empty).
-    pub attributes: Vec<Vec<u32>>,
+    pub attributes: Attributes,
     /// Number of distinct attribute tokens.
     pub n_attributes: usize,
     /// The most popular items, descending.
@@ -103,6 +106,86 @@ pub struct ItemStats {
     /// Interaction counts in the most recent tenth of the sequences.
     pub recent: Vec<f32>,
     recent_score: Vec<f32>,
+}
+
+/// Attribute tokens of every item as one flat table (offsets + tokens): no
+/// list per item. Items without tokens cost 4 bytes, and nothing at all when
+/// no item has any.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Attributes {
+    /// Item i's tokens are `tokens[offsets[i]..offsets[i + 1]]`; empty when no item has any.
+    offsets: Vec<u32>,
+    tokens: Vec<u32>,
+}
+
+impl Attributes {
+    /// The flat table of one sorted token list per item (`lists` may be empty: no attributes).
+    pub fn from_lists(lists: &[Vec<u32>]) -> Result<Self> {
+        let total: usize = lists.iter().map(Vec::len).sum();
+        if total == 0 {
+            return Ok(Attributes::default());
+        }
+        if u32::try_from(total).is_err() {
+            return Err(Error::invalid("attribute tokens", total, "exceed u32"));
+        }
+        let mut offsets = Vec::with_capacity(lists.len() + 1);
+        let mut tokens = Vec::with_capacity(total);
+        offsets.push(0);
+        for l in lists {
+            tokens.extend_from_slice(l);
+            offsets.push(tokens.len() as u32);
+        }
+        Ok(Attributes { offsets, tokens })
+    }
+
+    /// The tokens of `item` (empty when it has none or is out of range).
+    pub fn of(&self, item: u32) -> &[u32] {
+        let i = item as usize;
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) => self.tokens.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Whether no item has a token.
+    pub fn is_empty(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// One token list per item (`n_items` of them), for code that wants lists.
+    pub fn to_lists(&self, n_items: usize) -> Vec<Vec<u32>> {
+        (0..n_items as u32).map(|i| self.of(i).to_vec()).collect()
+    }
+
+    /// Serialises `n_items` rows (offsets then tokens, as format 2 always did).
+    fn write(&self, n_items: usize, w: &mut Writer) {
+        if self.offsets.is_empty() {
+            w.put_u32s(&vec![0u32; n_items + 1]);
+        } else {
+            w.put_u32s(&self.offsets);
+        }
+        w.put_u32s(&self.tokens);
+    }
+
+    /// Reads what [`Attributes::write`] wrote for `n_items` items whose tokens are `< n_tokens`.
+    fn read(r: &mut Reader<'_>, n_items: usize, n_tokens: usize) -> Result<Self> {
+        let offsets = r.get_u32s("attribute offsets")?;
+        let tokens = r.get_u32s("attributes")?;
+        if offsets.len() != n_items + 1
+            || offsets.first() != Some(&0)
+            || offsets.windows(2).any(|w| w[0] > w[1])
+            || offsets.last().copied() != Some(tokens.len() as u32)
+            || tokens.iter().any(|&a| a as usize >= n_tokens)
+        {
+            return Err(Error::decode(
+                "attributes: inconsistent offsets or token out of range",
+            ));
+        }
+        if tokens.is_empty() {
+            return Ok(Attributes::default());
+        }
+        Ok(Attributes { offsets, tokens })
+    }
 }
 
 /// Reusable dense buffers for scoring one history (allocated once per catalog size).
@@ -201,6 +284,23 @@ impl ItemStats {
         if !attributes.is_empty() && attributes.len() != n_items {
             return Err(Error::shape("attributes", n_items, attributes.len()));
         }
+        Self::build_with(sequences, n_items, Attributes::from_lists(attributes)?, cfg)
+    }
+
+    /// [`ItemStats::build`] with the attribute table already flat (one row per item, or empty).
+    pub fn build_with(
+        sequences: &[&[u32]],
+        n_items: usize,
+        attributes: Attributes,
+        cfg: &StatsConfig,
+    ) -> Result<Self> {
+        if !attributes.is_empty() && attributes.offsets.len() != n_items + 1 {
+            return Err(Error::shape(
+                "attributes",
+                n_items,
+                attributes.offsets.len().saturating_sub(1),
+            ));
+        }
         if !(cfg.knn_decay.is_finite() && cfg.knn_decay >= 0.0) {
             return Err(Error::invalid(
                 "knn_decay",
@@ -240,14 +340,9 @@ impl ItemStats {
         } else {
             None
         };
-        let attributes: Vec<Vec<u32>> = if attributes.is_empty() {
-            vec![Vec::new(); n_items]
-        } else {
-            attributes.to_vec()
-        };
         let n_attributes = attributes
+            .tokens
             .iter()
-            .flatten()
             .map(|&a| a as usize + 1)
             .max()
             .unwrap_or(0);
@@ -272,7 +367,7 @@ impl ItemStats {
         cooc: Neighbours,
         markov: Neighbours,
         sessions: Option<SessionMemory>,
-        attributes: Vec<Vec<u32>>,
+        attributes: Attributes,
         n_attributes: usize,
         config: StatsConfig,
     ) -> Self {
@@ -283,6 +378,7 @@ impl ItemStats {
                 .then(a.cmp(&b))
         });
         order.truncate(100);
+        order.shrink_to_fit();
         let max_log_pop = popularity
             .iter()
             .fold(0f32, |m, &p| m.max(p))
@@ -291,7 +387,7 @@ impl ItemStats {
         let max_log_recent = recent.iter().fold(0f32, |m, &p| m.max(p)).ln_1p().max(1e-6);
         ItemStats {
             n_items,
-            cooc,
+            cooc: Arc::new(cooc),
             markov,
             sessions,
             attributes,
@@ -416,11 +512,7 @@ impl ItemStats {
         }
         let total: f32 = history.iter().map(|&(_, w)| w).sum::<f32>().max(1e-6);
         for &(h, w) in history {
-            for &a in self
-                .attributes
-                .get(h as usize)
-                .map_or(&[][..], |v| v.as_slice())
-            {
+            for &a in self.attributes.of(h) {
                 if let Some(x) = scratch.attr_bag.get_mut(a as usize) {
                     if *x == 0.0 {
                         scratch.attr_touched.push(a);
@@ -434,10 +526,7 @@ impl ItemStats {
 
     /// Mean history share of the candidate's attributes (0 when either has none).
     pub(crate) fn attribute_affinity(&self, item: u32, scratch: &ScoreScratch) -> f32 {
-        let attrs = self
-            .attributes
-            .get(item as usize)
-            .map_or(&[][..], |v| v.as_slice());
+        let attrs = self.attributes.of(item);
         if attrs.is_empty() {
             return 0.0;
         }
@@ -450,12 +539,7 @@ impl ItemStats {
 
     /// Jaccard similarity of two items' attribute sets.
     pub fn attribute_jaccard(&self, a: u32, b: u32) -> f32 {
-        let (Some(x), Some(y)) = (
-            self.attributes.get(a as usize),
-            self.attributes.get(b as usize),
-        ) else {
-            return 0.0;
-        };
+        let (x, y) = (self.attributes.of(a), self.attributes.of(b));
         if x.is_empty() || y.is_empty() {
             return 0.0;
         }
@@ -525,14 +609,7 @@ impl ItemStats {
             s.write(w);
         }
         w.put_len(self.n_attributes);
-        let mut offsets = vec![0u32];
-        let mut flat = Vec::new();
-        for a in &self.attributes {
-            flat.extend_from_slice(a);
-            offsets.push(flat.len() as u32);
-        }
-        w.put_u32s(&offsets);
-        w.put_u32s(&flat);
+        self.attributes.write(self.n_items, w);
         let c = &self.config;
         w.put_u64(c.cooc.window as u64);
         w.put_f32(c.cooc.backward_weight);
@@ -568,22 +645,7 @@ impl ItemStats {
             None
         };
         let n_attributes = r.get_u64("attribute count")? as usize;
-        let offsets = r.get_u32s("attribute offsets")?;
-        let flat = r.get_u32s("attributes")?;
-        if offsets.len() != n_items + 1
-            || offsets.first() != Some(&0)
-            || offsets.windows(2).any(|w| w[0] > w[1])
-            || offsets.last().copied() != Some(flat.len() as u32)
-            || flat.iter().any(|&a| a as usize >= n_attributes)
-        {
-            return Err(Error::decode(
-                "attributes: inconsistent offsets or token out of range",
-            ));
-        }
-        let attributes = offsets
-            .windows(2)
-            .map(|w| flat[w[0] as usize..w[1] as usize].to_vec())
-            .collect();
+        let attributes = Attributes::read(r, n_items, n_attributes)?;
         let get = |r: &mut Reader<'_>, f: &str| -> Result<usize> {
             Ok(r.get_u64(f)?.min(usize::MAX as u64) as usize)
         };

@@ -10,19 +10,32 @@
 //!     &[10.0, 1.0], &[vec![(1, 0.5)], vec![(0, 0.5)]]).unwrap();
 //! assert!(stats.popularity(0) > stats.popularity(1));
 //! assert_eq!(stats.popularity(2), 0.0);
+//! assert_eq!(stats.neighbours(0).collect::<Vec<_>>(), vec![(1, 0.5)]);
 //! ```
 
+use std::sync::Arc;
+
 use crate::error::{Error, Result};
+use crate::rec::Neighbours;
+
+/// "No index" in the maps between catalog and model indices.
+const NONE: u32 = u32::MAX;
 
 /// Popularity and neighbour lists indexed by *catalog* item index.
+///
+/// The neighbour lists are the base model's own table, shared (not copied)
+/// and read through two index maps: at 50,000 items and 700,000 neighbours a
+/// catalog-ordered copy cost 5.6 MB of the browser's heap.
 #[derive(Debug, Clone, Default)]
 pub struct BaseStats {
     /// ln(1 + count) scaled to [0, 1] by the catalog's maximum.
     popularity: Vec<f32>,
-    /// Neighbours of catalog item i: `entries[offsets[i]..offsets[i + 1]]`,
-    /// sorted by item (one flat table: no allocation per item).
-    offsets: Vec<u32>,
-    entries: Vec<(u32, f32)>,
+    /// Neighbour rows in the model's indices.
+    cooc: Arc<Neighbours>,
+    /// Catalog index → model index ([`NONE`] when the model does not know the item).
+    to_model: Vec<u32>,
+    /// Model index → catalog index ([`NONE`] when the catalog does not hold the item).
+    to_catalog: Vec<u32>,
     /// Catalog items the base model knows.
     pub known_items: usize,
 }
@@ -32,7 +45,8 @@ impl BaseStats {
     /// catalog (`catalog_ids[i]` is catalog item i; `model_index` maps an id
     /// to the model's index). Fails, so that the caller falls back to cold
     /// start, when fewer than half of the catalog's items are known to the
-    /// model: it was built for another catalog.
+    /// model: it was built for another catalog. Neighbour weights are kept
+    /// to bfloat16 precision, as the base model stores them.
     pub fn align(
         catalog_ids: &[impl AsRef<str>],
         model_index: impl Fn(&str) -> Option<u32>,
@@ -40,97 +54,95 @@ impl BaseStats {
         model_neighbours: &[Vec<(u32, f32)>],
     ) -> Result<BaseStats> {
         let rows = model_popularity.len().max(model_neighbours.len());
-        Self::align_rows(catalog_ids, model_index, model_popularity, rows, |mi| {
-            model_neighbours.get(mi).cloned().unwrap_or_default()
-        })
-    }
-
-    /// [`BaseStats::align`] reading the model's neighbour rows one at a time
-    /// (`rows` of them), so no per-item copy of the whole table is made.
-    pub fn align_rows(
-        catalog_ids: &[impl AsRef<str>],
-        model_index: impl Fn(&str) -> Option<u32>,
-        model_popularity: &[f32],
-        rows: usize,
-        model_row: impl Fn(usize) -> Vec<(u32, f32)>,
-    ) -> Result<BaseStats> {
-        let rows = rows.max(model_popularity.len());
-        let mut to_catalog: Vec<Option<u32>> = vec![None; rows];
+        let mut to_catalog = vec![NONE; rows];
         for (ci, id) in catalog_ids.iter().enumerate() {
-            if let Some(mi) = model_index(id.as_ref()) {
-                if let Some(slot) = to_catalog.get_mut(mi as usize) {
-                    *slot = Some(ci as u32);
-                }
+            if let Some(slot) =
+                model_index(id.as_ref()).and_then(|mi| to_catalog.get_mut(mi as usize))
+            {
+                *slot = ci as u32;
             }
         }
-        let known = to_catalog.iter().filter(|x| x.is_some()).count();
-        if known * 2 < catalog_ids.len() {
-            return Err(Error::invalid(
-                "baseModel",
-                format!("{known} of {} catalog items known", catalog_ids.len()),
-                "the base model was built for another catalog (fewer than half of the items match); using cold start",
-            ));
+        let mut lists: Vec<Vec<(u32, f32)>> = model_neighbours.to_vec();
+        lists.resize(rows, Vec::new());
+        for l in &mut lists {
+            l.retain(|&(j, _)| (j as usize) < rows);
         }
-        if u32::try_from(catalog_ids.len()).is_err() {
+        let cooc = Neighbours::from_lists(lists)?;
+        Self::link(
+            catalog_ids.len(),
+            to_catalog,
+            model_popularity,
+            Arc::new(cooc),
+        )
+    }
+
+    /// The statistics of a base model whose item `mi` is catalog item
+    /// `to_catalog[mi]` ([`u32::MAX`] when the catalog does not hold it),
+    /// for a catalog of `catalog_len` items: popularity from the model's
+    /// counts, neighbours shared with the model. Fails when fewer than half
+    /// of the catalog's items are known (the model was built for another
+    /// catalog) or two model items claim the same catalog item.
+    pub fn link(
+        catalog_len: usize,
+        to_catalog: Vec<u32>,
+        model_popularity: &[f32],
+        cooc: Arc<Neighbours>,
+    ) -> Result<BaseStats> {
+        if u32::try_from(catalog_len).is_err() {
             return Err(Error::invalid(
                 "catalog.length",
-                catalog_ids.len(),
+                catalog_len,
                 "too many items",
             ));
         }
-        let mut popularity = vec![0.0f32; catalog_ids.len()];
-        let mut model_of: Vec<Option<usize>> = vec![None; catalog_ids.len()];
+        let mut to_model = vec![NONE; catalog_len];
+        for (mi, &ci) in to_catalog.iter().enumerate() {
+            if ci == NONE {
+                continue;
+            }
+            let Some(slot) = to_model.get_mut(ci as usize) else {
+                return Err(Error::invalid(
+                    "baseModel item",
+                    mi,
+                    format!("maps to catalog item {ci} of {catalog_len}"),
+                ));
+            };
+            if *slot != NONE {
+                return Err(Error::invalid(
+                    "baseModel item ids",
+                    format!("items {} and {mi}", *slot),
+                    "both are the same catalog item (an id appears twice)",
+                ));
+            }
+            *slot = mi as u32;
+        }
+        let known = to_model.iter().filter(|&&m| m != NONE).count();
+        if known * 2 < catalog_len {
+            return Err(Error::invalid(
+                "baseModel",
+                format!("{known} of {catalog_len} catalog items known"),
+                "the base model was built for another catalog (fewer than half of the items match); using cold start",
+            ));
+        }
         let max_pop = model_popularity
             .iter()
             .copied()
             .filter(|p| p.is_finite() && *p > 0.0)
             .fold(0.0f32, f32::max);
-        for (mi, ci) in to_catalog.iter().enumerate() {
-            let Some(ci) = ci else { continue };
-            if let Some(slot) = model_of.get_mut(*ci as usize) {
-                *slot = Some(mi);
-            }
-            if let (Some(&p), true) = (model_popularity.get(mi), max_pop > 0.0) {
-                if p.is_finite() && p > 0.0 {
-                    if let Some(slot) = popularity.get_mut(*ci as usize) {
-                        *slot = p.ln_1p() / max_pop.ln_1p();
-                    }
+        let popularity = to_model
+            .iter()
+            .map(|&mi| match model_popularity.get(mi as usize) {
+                Some(&p) if max_pop > 0.0 && p.is_finite() && p > 0.0 => {
+                    p.ln_1p() / max_pop.ln_1p()
                 }
-            }
-        }
-        // Rows in catalog order, each mapped to catalog indices and sorted.
-        let mut offsets = Vec::with_capacity(catalog_ids.len() + 1);
-        let mut entries: Vec<(u32, f32)> = Vec::new();
-        offsets.push(0u32);
-        for mi in &model_of {
-            if let Some(mi) = mi {
-                let start = entries.len();
-                entries.extend(
-                    model_row(*mi)
-                        .into_iter()
-                        .filter(|(_, w)| w.is_finite() && *w > 0.0)
-                        .filter_map(|(n, w)| {
-                            to_catalog
-                                .get(n as usize)
-                                .copied()
-                                .flatten()
-                                .map(|c| (c, w))
-                        }),
-                );
-                if let Some(row) = entries.get_mut(start..) {
-                    crate::sort::sort_by_key(row, |&(c, _)| c);
-                }
-            }
-            let end = u32::try_from(entries.len()).map_err(|_| {
-                Error::invalid("baseModel.neighbours", entries.len(), "too many entries")
-            })?;
-            offsets.push(end);
-        }
-        entries.shrink_to_fit();
+                _ => 0.0,
+            })
+            .collect();
         Ok(BaseStats {
             popularity,
-            offsets,
-            entries,
+            cooc,
+            to_model,
+            to_catalog,
             known_items: known,
         })
     }
@@ -139,14 +151,44 @@ impl BaseStats {
     pub fn popularity(&self, item: u32) -> f32 {
         self.popularity.get(item as usize).copied().unwrap_or(0.0)
     }
-    /// Co-occurrence neighbours of an item, sorted by item index.
-    pub fn neighbours(&self, item: u32) -> &[(u32, f32)] {
-        let i = item as usize;
-        match (self.offsets.get(i), self.offsets.get(i + 1)) {
-            (Some(&a), Some(&b)) => self.entries.get(a as usize..b as usize).unwrap_or(&[]),
-            _ => &[],
-        }
+
+    /// Co-occurrence neighbours of a catalog item (catalog indices, positive
+    /// weights, in the model's row order: strongest first; each at most once).
+    pub fn neighbours(&self, item: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
+        let (items, weights) = match self.model_index(item) {
+            Some(mi) => self.cooc.row(mi),
+            None => (&[][..], &[][..]),
+        };
+        items
+            .iter()
+            .zip(weights)
+            .filter(|&(_, &w)| w.is_finite() && w > 0.0)
+            .filter_map(|(&j, &w)| self.catalog_index(j).map(|c| (c, w)))
     }
+
+    /// The co-occurrence weight of `other` in the neighbours of `item` (0 when absent).
+    pub fn neighbour_weight(&self, item: u32, other: u32) -> f32 {
+        self.neighbours(item)
+            .find(|&(c, _)| c == other)
+            .map_or(0.0, |(_, w)| w)
+    }
+
+    /// The model index of catalog item `item`, if the model knows it.
+    pub fn model_index(&self, item: u32) -> Option<u32> {
+        self.to_model
+            .get(item as usize)
+            .copied()
+            .filter(|&m| m != NONE)
+    }
+
+    /// The catalog index of model item `item`, if the catalog holds it.
+    pub fn catalog_index(&self, item: u32) -> Option<u32> {
+        self.to_catalog
+            .get(item as usize)
+            .copied()
+            .filter(|&c| c != NONE)
+    }
+
     /// Number of catalog items the statistics are aligned to.
     pub fn len(&self) -> usize {
         self.popularity.len()
@@ -160,16 +202,13 @@ impl BaseStats {
 }
 
 /// The shop's base model ([`crate::rec::BaseModel`]) linked to the loaded
-/// catalog: index maps both ways, the aligned statistics, and an identity
-/// of the blob so a fine-tuned re-ranker is only restored onto the base it
-/// was tuned from.
+/// catalog: the statistics aligned to it (with the index maps both ways) and
+/// an identity of the blob so a fine-tuned re-ranker is only restored onto
+/// the base it was tuned from.
 #[derive(Debug, Clone)]
 pub struct BaseLink {
+    /// The model, read without its item ids (the catalog holds them).
     pub model: crate::rec::BaseModel,
-    /// Catalog index → model index.
-    pub to_model: Vec<Option<u32>>,
-    /// Model index → catalog index.
-    pub to_catalog: Vec<Option<u32>>,
     pub stats: BaseStats,
     /// FNV-1a 64 of the base model blob.
     pub fingerprint: u64,
@@ -178,37 +217,31 @@ pub struct BaseLink {
 }
 
 impl BaseLink {
-    /// Decodes a base model blob and links it to the catalog ids. Fails when
-    /// the blob is corrupt or the model was built for another catalog.
-    pub fn new(bytes: &[u8], catalog_ids: &[&str]) -> Result<BaseLink> {
-        let model = crate::rec::BaseModel::from_bytes(bytes)?;
-        let n = model.item_count();
-        let stats_src = model.stats();
-        let stats = BaseStats::align_rows(
-            catalog_ids,
-            |id| model.item_index(id),
-            &stats_src.popularity,
-            n,
-            |mi| {
-                let (items, weights) = stats_src.cooc.row(mi as u32);
-                items.iter().copied().zip(weights.iter().copied()).collect()
-            },
-        )?;
-        let mut to_model = vec![None; catalog_ids.len()];
-        let mut to_catalog = vec![None; n];
-        for (ci, id) in catalog_ids.iter().enumerate() {
-            if let Some(mi) = model.item_index(id) {
-                to_model[ci] = Some(mi);
-                if let Some(slot) = to_catalog.get_mut(mi as usize) {
-                    *slot = Some(ci as u32);
-                }
-            }
-        }
+    /// Decodes a base model blob and links it to a catalog of `catalog_len`
+    /// items (`catalog_index` finds an id's index in it). The model's ids are
+    /// mapped as they are read and never stored. Fails when the blob is
+    /// corrupt or the model was built for another catalog.
+    pub fn new(
+        bytes: &[u8],
+        catalog_len: usize,
+        catalog_index: impl Fn(&str) -> Option<u32>,
+    ) -> Result<BaseLink> {
         let fingerprint = crate::prep::hash::fnv1a_64(bytes);
+        let mut to_catalog: Vec<u32> = Vec::new();
+        let model = crate::rec::BaseModel::from_bytes_without_ids(bytes, &mut |_, id| {
+            to_catalog.push(catalog_index(id).unwrap_or(NONE));
+            Ok(())
+        })?;
+        to_catalog.shrink_to_fit();
+        let source = model.stats();
+        let stats = BaseStats::link(
+            catalog_len,
+            to_catalog,
+            &source.popularity,
+            Arc::clone(&source.cooc),
+        )?;
         Ok(BaseLink {
             model,
-            to_model,
-            to_catalog,
             stats,
             fingerprint,
             tuned: false,

@@ -91,7 +91,7 @@ impl<'a> Context<'a> {
                 }
             }
             if let Some(b) = base {
-                for &(c, w) in b.neighbours(h) {
+                for (c, w) in b.neighbours(h) {
                     *base_co.entry(c).or_insert(0.0) += rw as f64 * w as f64;
                 }
             }
@@ -262,13 +262,9 @@ impl<'a> Context<'a> {
                 .co_occurring(h)
                 .and_then(|m| m.get(&item))
                 .map_or(0.0, |n| n * rw as f64);
-            let base = self.base.map_or(0.0, |b| {
-                let n = b.neighbours(h);
-                n.binary_search_by_key(&item, |&(c, _)| c)
-                    .ok()
-                    .and_then(|i| n.get(i))
-                    .map_or(0.0, |&(_, w)| w as f64 * rw as f64)
-            });
+            let base = self
+                .base
+                .map_or(0.0, |b| b.neighbour_weight(h, item) as f64 * rw as f64);
             let (s, is_base) = if base >= local {
                 (base, true)
             } else {

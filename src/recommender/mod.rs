@@ -252,8 +252,7 @@ impl Recommender {
     /// (without a base model: cold start from the catalog and local history).
     pub fn load_base_model(&mut self, bytes: &[u8]) -> Result<BaseReport> {
         let table = self.table()?;
-        let ids: Vec<&str> = table.items().iter().map(|i| i.id.as_str()).collect();
-        let link = BaseLink::new(bytes, &ids)?;
+        let link = BaseLink::new(bytes, table.len(), |id| table.index_of(id))?;
         let report = BaseReport {
             model_items: link.model.item_count(),
             known_catalog_items: link.stats.known_items,
@@ -284,7 +283,7 @@ impl Recommender {
                     EventKind::Purchase => k.purchase,
                     EventKind::RemoveFromCart | EventKind::Search => return None,
                 };
-                let mi = link.to_model.get(ci as usize).copied().flatten()?;
+                let mi = link.stats.model_index(ci)?;
                 (w > 0.0 && w.is_finite()).then_some(crate::rec::HistoryItem {
                     item: mi,
                     weight: w as f32,
@@ -315,7 +314,7 @@ impl Recommender {
             .model
             .rank(&history, 300, &mut scratch)
             .unwrap_or_default();
-        let catalog = |m: u32| link.to_catalog.get(m as usize).copied().flatten();
+        let catalog = |m: u32| link.stats.catalog_index(m);
         let mut scores = BTreeMap::new();
         let mut near = BTreeMap::new();
         for s in ranked.iter().filter(|s| s.score.is_finite()) {
@@ -797,19 +796,21 @@ impl Recommender {
             .filter_map(|id| table.index_of(id.trim()))
             .fold(BTreeSet::new(), crate::sort::inserted);
         let local = self.profile.co_occurring(q);
-        let base_n: &[(u32, f32)] = self.base_stats().map_or(&[], |b| b.neighbours(q));
+        // The query's base neighbours, sorted by catalog index for the lookups below.
+        let mut base_n: Vec<(u32, f32)> = self
+            .base_stats()
+            .map_or(Vec::new(), |b| b.neighbours(q).collect());
+        crate::sort::sort_by_key(&mut base_n, |&(c, _)| c);
         // The embedding cosine with the query item (model indices; 0 for unknown items).
         let embedding = self.link.as_ref().and_then(|l| {
             let e = l.model.embedding()?;
-            let qm = l.to_model.get(q as usize).copied().flatten()?;
+            let qm = l.stats.model_index(q)?;
             Some((l, e, qm))
         });
         let emb_cos = |i: u32| -> f32 {
             embedding.map_or(0.0, |(l, e, qm)| {
-                l.to_model
-                    .get(i as usize)
-                    .copied()
-                    .flatten()
+                l.stats
+                    .model_index(i)
                     .map_or(0.0, |mi| e.cosine(qm, mi).max(0.0))
             })
         };

@@ -15,26 +15,42 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::prep::catalog::{clean_item, MAX_ITEMS};
 use crate::prep::hash::fnv1a_64;
-use crate::prep::{Catalog, CatalogItem, CleanItem, CleanReport};
+use crate::prep::{CatalogItem, CleanItem, CleanReport};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// Longest item id accepted (ids are stored with every event).
 pub const MAX_ID_LEN: usize = crate::prep::catalog::MAX_ID_BYTES;
 /// Longest title kept (longer ones are cut; they are only shown in reasons).
 pub const MAX_TITLE_CHARS: usize = 200;
 
+/// A distinct category of the catalog, shared by its items (a catalog of
+/// 50,000 items has a few hundred: one copy of each path, not one per item).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    /// Dense index in [`ItemTable::categories`].
+    pub id: u32,
+    /// The cleaned path joined with " > " (`"Shoes > Running"`).
+    pub key: String,
+    /// Category path levels, e.g. `["Shoes", "Running"]`.
+    pub path: Vec<String>,
+}
+
 /// One cleaned catalog item, as ranking reads it: the core's [`CleanItem`]
-/// with the recommender's display defaults applied once.
+/// with the recommender's display defaults applied once. Category and brand
+/// strings are shared between the items that have them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub id: String,
     /// The title, or the id when the shop gave none.
     pub title: String,
-    /// Category path levels, e.g. `["Shoes", "Running"]`.
-    pub category_path: Vec<String>,
-    pub brand: Option<String>,
+    /// The item's category (shared with the other items of it).
+    pub category: Option<Arc<Category>>,
+    /// The brand (shared with the other items of it).
+    pub brand: Option<Arc<str>>,
     pub price: Option<f64>,
     /// Missing stock information counts as in stock.
     pub in_stock: bool,
@@ -45,9 +61,7 @@ pub struct Item {
     /// the order and every set operation are those of the hashes, and ranking
     /// indexes per-token arrays instead of searching maps.
     pub tokens: Vec<u32>,
-    /// The cleaned path joined with " > " (kept: ranking looks it up per candidate).
-    pub category_key: Option<String>,
-    /// Dense index of `category_key` in [`ItemTable::categories`].
+    /// Dense index of the category in [`ItemTable::categories`].
     pub category_id: Option<u32>,
     /// Dense index of `brand` in [`ItemTable::brands`].
     pub brand_id: Option<u32>,
@@ -56,33 +70,84 @@ pub struct Item {
 impl Item {
     /// The full category path (`"Shoes > Running"`), if any.
     pub fn category(&self) -> Option<String> {
-        self.category_key.clone()
+        self.category_str().map(str::to_string)
     }
     /// The full category path without copying it.
     pub fn category_str(&self) -> Option<&str> {
-        self.category_key.as_deref()
+        self.category.as_deref().map(|c| c.key.as_str())
+    }
+    /// The category path levels (empty without a category).
+    pub fn category_path(&self) -> &[String] {
+        self.category.as_deref().map_or(&[], |c| c.path.as_slice())
+    }
+    /// The brand, if any.
+    pub fn brand_str(&self) -> Option<&str> {
+        self.brand.as_deref()
+    }
+}
+
+/// Shares each distinct category and brand between the items that have it.
+#[derive(Default)]
+struct Interner {
+    categories: Vec<Arc<Category>>,
+    category_index: BTreeMap<String, u32>,
+    brands: Vec<Arc<str>>,
+    brand_index: BTreeMap<Arc<str>, u32>,
+}
+
+impl Interner {
+    fn category(&mut self, path: Vec<String>) -> Option<Arc<Category>> {
+        if path.is_empty() {
+            return None;
+        }
+        let key = path.join(" > ");
+        if let Some(c) = self
+            .category_index
+            .get(&key)
+            .and_then(|&i| self.categories.get(i as usize))
+        {
+            return Some(Arc::clone(c));
+        }
+        let id = self.categories.len() as u32;
+        self.category_index.insert(key.clone(), id);
+        let c = Arc::new(Category { id, key, path });
+        self.categories.push(Arc::clone(&c));
+        Some(c)
     }
 
-    /// The ranking view of a core-cleaned item; `true` when the title was cut.
-    fn from_clean(clean: &CleanItem) -> (Item, bool) {
-        let mut title = clean.title.clone().unwrap_or_else(|| clean.id.clone());
+    fn brand(&mut self, brand: Option<String>) -> Option<(Arc<str>, u32)> {
+        let brand = brand?;
+        if let Some((b, &i)) = self.brand_index.get_key_value(brand.as_str()) {
+            return Some((Arc::clone(b), i));
+        }
+        let id = self.brands.len() as u32;
+        let b: Arc<str> = Arc::from(brand);
+        self.brand_index.insert(Arc::clone(&b), id);
+        self.brands.push(Arc::clone(&b));
+        Some((b, id))
+    }
+
+    /// The ranking view of a core-cleaned item, consumed (its strings move);
+    /// `true` when the title was cut.
+    fn item(&mut self, clean: CleanItem) -> (Item, bool) {
+        let mut title = clean.title.unwrap_or_else(|| clean.id.clone());
         let cut = title.chars().nth(MAX_TITLE_CHARS).is_some();
         if cut {
             title = title.chars().take(MAX_TITLE_CHARS).collect();
         }
-        let category_key = (!clean.category.is_empty()).then(|| clean.category.join(" > "));
+        let category = self.category(clean.category);
+        let (brand, brand_id) = self.brand(clean.brand).unzip();
         let item = Item {
-            id: clean.id.clone(),
+            id: clean.id,
             title,
-            category_path: clean.category.clone(),
-            brand: clean.brand.clone(),
+            category_id: category.as_ref().map(|c| c.id),
+            category,
+            brand,
+            brand_id,
             price: clean.price,
             in_stock: clean.in_stock.unwrap_or(true),
             rating: clean.rating,
-            tokens: clean.tokens.clone(),
-            category_key,
-            category_id: None,
-            brand_id: None,
+            tokens: clean.tokens,
         };
         (item, cut)
     }
@@ -147,88 +212,90 @@ impl CatalogReport {
     }
 }
 
-/// The catalog cleaned by the core [`Catalog`], kept as the ranking view of
-/// each item (the `Catalog` itself is dropped: only its fingerprint is kept).
+/// The catalog cleaned item by item with the core's [`clean_item`] (the rules
+/// of [`crate::prep::Catalog`]), kept as the ranking view of each item.
 #[derive(Debug, Clone, Default)]
 pub struct ItemTable {
     items: Vec<Item>,
     /// (FNV-1a 64 of the id, index), sorted: the id lookup without a second
-    /// copy of every id (12 bytes an item instead of a `HashMap<String, u32>`);
+    /// copy of every id (16 bytes an item instead of a `HashMap<String, u32>`);
     /// hits are confirmed against the item's id, so collisions cannot mislead.
     by_hash: Vec<(u64, u32)>,
-    /// [`Catalog::fingerprint`] of the cleaned catalog, computed once.
+    /// [`crate::prep::Catalog::fingerprint`] of the cleaned catalog, computed once.
     fingerprint: u64,
-    /// Distinct category keys and brands, indexed by `Item::category_id` /
+    /// Distinct categories and brands, indexed by `Item::category_id` /
     /// `brand_id`: ranking computes an affinity once per category or brand,
     /// not once per item.
-    categories: Vec<String>,
-    brands: Vec<String>,
+    categories: Vec<Arc<Category>>,
+    brands: Vec<Arc<str>>,
     /// Number of distinct attribute tokens (`Item::tokens` are below it).
     token_count: usize,
 }
 
-/// Gives each distinct string a dense index, in first-seen order.
-fn intern(names: &mut Vec<String>, index: &mut BTreeMap<String, u32>, name: &str) -> u32 {
-    if let Some(&i) = index.get(name) {
-        return i;
-    }
-    let i = names.len() as u32;
-    names.push(name.to_string());
-    index.insert(name.to_string(), i);
-    i
-}
-
 impl ItemTable {
-    /// Cleans `items` with [`Catalog::from_items`]: ids trimmed and required
-    /// (at most 256 bytes, no control characters), duplicates skipped (the
-    /// first wins), non-finite or negative prices and ratings treated as
-    /// missing. Fails when nothing is left or the catalog exceeds `max_items`.
+    /// Cleans `items` with the core's [`clean_item`]: ids trimmed and
+    /// required (at most 256 bytes, no control characters), duplicates
+    /// skipped (the first wins), non-finite or negative prices and ratings
+    /// treated as missing. Fails when nothing is left or the catalog exceeds
+    /// `max_items`.
+    ///
+    /// Each row is consumed as it is cleaned (its strings move into the
+    /// item; categories and brands are shared), so the peak is the input
+    /// rows plus the table, not the several copies of a cleaned catalog.
     pub fn from_items(
         items: Vec<CatalogItem>,
         max_items: usize,
     ) -> Result<(ItemTable, CatalogReport)> {
-        if items.len() > max_items {
+        if items.len() > max_items.min(MAX_ITEMS) {
             return Err(Error::invalid(
                 "catalog.length",
                 items.len(),
                 format!("more than maxCatalogItems = {max_items}"),
             ));
         }
-        let (catalog, clean) = Catalog::from_items(items)?;
+        let mut clean = CleanReport::new(items.len());
+        let mut interner = Interner::default();
+        let mut kept: Vec<Item> = Vec::with_capacity(items.len());
+        // Id hash → first kept index with it: duplicates are found as rows arrive.
+        let mut seen: HashMap<u64, u32> = HashMap::with_capacity(items.len());
         let mut titles_cut = 0;
-        let (mut categories, mut brands) = (Vec::new(), Vec::new());
-        let (mut category_index, mut brand_index) = (BTreeMap::new(), BTreeMap::new());
-        let items: Vec<Item> = catalog
-            .items()
-            .iter()
-            .map(|c| {
-                let (mut item, cut) = Item::from_clean(c);
-                // Titles the core cut are longer than ours too: counted here.
-                titles_cut += usize::from(cut);
-                item.category_id = item
-                    .category_key
-                    .as_deref()
-                    .map(|k| intern(&mut categories, &mut category_index, k));
-                item.brand_id = item
-                    .brand
-                    .as_deref()
-                    .map(|b| intern(&mut brands, &mut brand_index, b));
-                item
-            })
-            .collect();
-        let (items, token_count) = renumber_tokens(items);
+        for (index, raw) in items.into_iter().enumerate() {
+            let c = match clean_item(raw, &mut clean) {
+                Ok(c) => c,
+                Err(reason) => {
+                    clean.drop(index, reason);
+                    continue;
+                }
+            };
+            let h = fnv1a_64(c.id.as_bytes());
+            let duplicate = match seen.get(&h) {
+                None => false,
+                Some(&i) if kept.get(i as usize).is_some_and(|it| it.id == c.id) => true,
+                // Two ids with one 64-bit hash: look the id up the slow way.
+                Some(_) => kept.iter().any(|it| it.id == c.id),
+            };
+            if duplicate {
+                clean.drop(index, "duplicate_id");
+                continue;
+            }
+            seen.entry(h).or_insert(kept.len() as u32);
+            let (item, cut) = interner.item(c);
+            // Titles the core cut are longer than ours too: counted here.
+            titles_cut += usize::from(cut);
+            kept.push(item);
+        }
+        drop(seen);
+        clean.finish(kept.len());
         let report = CatalogReport::from_clean(&clean, titles_cut);
-        if items.is_empty() {
+        if kept.is_empty() {
             return Err(Error::invalid(
                 "catalog",
                 format!("{} rows", report.rejected.len()),
                 "no usable item (every row was rejected or the list is empty)",
             ));
         }
-        // The cleaned catalog itself is not kept: `Item` holds what ranking
-        // reads, and a second copy of 50,000 items cost ~20 MB (native).
-        let fingerprint = catalog.fingerprint();
-        drop(catalog);
+        kept.shrink_to_fit();
+        let (items, token_count) = renumber_tokens(kept);
         let mut by_hash: Vec<(u64, u32)> = items
             .iter()
             .enumerate()
@@ -237,11 +304,11 @@ impl ItemTable {
         crate::sort::sort_u64_u32(&mut by_hash);
         Ok((
             ItemTable {
+                fingerprint: fingerprint(&items),
                 items,
                 by_hash,
-                fingerprint,
-                categories,
-                brands,
+                categories: interner.categories,
+                brands: interner.brands,
                 token_count,
             },
             report,
@@ -277,18 +344,30 @@ impl ItemTable {
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
     }
-    /// Distinct category keys (`Item::category_id` indexes them).
-    pub fn categories(&self) -> &[String] {
+    /// Distinct categories (`Item::category_id` indexes them).
+    pub fn categories(&self) -> &[Arc<Category>] {
         &self.categories
     }
     /// Distinct brands (`Item::brand_id` indexes them).
-    pub fn brands(&self) -> &[String] {
+    pub fn brands(&self) -> &[Arc<str>] {
         &self.brands
     }
     /// Number of distinct attribute tokens: every `Item::tokens` entry is below it.
     pub fn token_count(&self) -> usize {
         self.token_count
     }
+}
+
+/// [`crate::prep::Catalog::fingerprint`] of the items: FNV-1a 64 of the ids
+/// in order, each followed by a 0 byte (a fine-tuned model saved for this
+/// catalog must match it again).
+fn fingerprint(items: &[Item]) -> u64 {
+    let mut bytes = Vec::with_capacity(items.iter().map(|it| it.id.len() + 1).sum());
+    for it in items {
+        bytes.extend_from_slice(it.id.as_bytes());
+        bytes.push(0);
+    }
+    fnv1a_64(&bytes)
 }
 
 /// Replaces each item's hashed tokens by their rank among the distinct
@@ -389,10 +468,12 @@ mod tests {
         // Interned categories and brands point back to the item's own strings;
         // ids are found again, unknown ones are not.
         for it in t.items() {
-            let cat = it.category_id.map(|c| t.categories()[c as usize].as_str());
+            let cat = it
+                .category_id
+                .map(|c| t.categories()[c as usize].key.as_str());
             assert_eq!(cat, it.category_str());
-            let brand = it.brand_id.map(|b| t.brands()[b as usize].as_str());
-            assert_eq!(brand, it.brand.as_deref());
+            let brand = it.brand_id.map(|b| &*t.brands()[b as usize]);
+            assert_eq!(brand, it.brand_str());
             assert_eq!(t.get(t.index_of(&it.id).unwrap()), Some(it));
         }
         assert_eq!((t.categories().len(), t.brands().len()), (2, 2));

@@ -119,12 +119,12 @@ impl<'a> Context<'a> {
             category_aff: table
                 .categories()
                 .iter()
-                .map(|c| profile.category_affinity(Some(c)) as f32)
+                .map(|c| profile.category_affinity(Some(&c.key)) as f32)
                 .collect(),
             brand_aff: table
                 .brands()
                 .iter()
-                .map(|b| profile.brand_affinity(Some(b)) as f32)
+                .map(|b| profile.brand_affinity(Some(&**b)) as f32)
                 .collect(),
         }
         .with_touched()
@@ -193,7 +193,7 @@ impl<'a> Context<'a> {
         x[2] = by_id(&self.category_aff, it.category_id)
             .unwrap_or_else(|| p.category_affinity(it.category_str()) as f32);
         x[3] = by_id(&self.brand_aff, it.brand_id)
-            .unwrap_or_else(|| p.brand_affinity(it.brand.as_deref()) as f32);
+            .unwrap_or_else(|| p.brand_affinity(it.brand_str()) as f32);
         let touched = self.is_touched(item);
         if touched {
             x[4] = (p.strength(item) / 3.0).tanh() as f32;

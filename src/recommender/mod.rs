@@ -864,7 +864,7 @@ impl Recommender {
                     let same_brand = it.and_then(|x| x.brand.as_ref()).is_some()
                         && it.and_then(|x| x.brand.as_ref()) == qi.brand.as_ref();
                     let same_cat = it.is_some_and(|x| {
-                        !x.category_path.is_empty() && x.category_path == qi.category_path
+                        !x.category_path().is_empty() && x.category_path() == qi.category_path()
                     });
                     let what = match (same_cat, same_brand) {
                         (true, true) => "same category and brand",
@@ -1097,7 +1097,11 @@ fn sort_head<E>(scored: &mut [E], n: usize, key: impl Fn(&E) -> (f32, u32)) -> &
 /// Picks `k` of the sorted candidates, applying MMR and/or a per-category cap.
 fn diversify(table: &ItemTable, sorted: &[(f32, u32)], k: usize, d: &Diversity) -> Vec<(f32, u32)> {
     let cap = d.per_category_cap.unwrap_or(usize::MAX);
-    let top_cat = |i: u32| table.get(i).and_then(|t| t.category_path.first().cloned());
+    let top_cat = |i: u32| {
+        table
+            .get(i)
+            .and_then(|t| t.category_path().first().cloned())
+    };
     let mut per_cat: BTreeMap<Option<String>, usize> = BTreeMap::new();
     let mut out = Vec::with_capacity(k);
     let Some(lambda) = d.mmr_lambda else {

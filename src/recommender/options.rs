@@ -234,10 +234,10 @@ impl Filters {
         if !paths.is_empty() {
             let matches = paths.iter().any(|want| {
                 !want.is_empty()
-                    && want.len() <= item.category_path.len()
+                    && want.len() <= item.category_path().len()
                     && want
                         .iter()
-                        .zip(&item.category_path)
+                        .zip(item.category_path())
                         .all(|(a, b)| a.eq_ignore_ascii_case(b))
             });
             if !matches {

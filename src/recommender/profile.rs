@@ -186,8 +186,8 @@ impl Profile {
             *self.category_aff.entry(cat.to_string()).or_insert(0.0) += w;
             self.category_total += w.abs();
         }
-        if let Some(b) = &it.brand {
-            *self.brand_aff.entry(b.clone()).or_insert(0.0) += w;
+        if let Some(b) = it.brand_str() {
+            *self.brand_aff.entry(b.to_string()).or_insert(0.0) += w;
             self.brand_total += w.abs();
         }
         if let Some(p) = it.price {

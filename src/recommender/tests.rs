@@ -260,7 +260,9 @@ fn filters_are_honoured_exactly() {
                 2 => assert!(x.item_id.starts_with("2-") || x.item_id.starts_with("3-")),
                 _ => {}
             }
-            *per_cat.entry(it.category_path[0].clone()).or_insert(0usize) += 1;
+            *per_cat
+                .entry(it.category_path()[0].clone())
+                .or_insert(0usize) += 1;
         }
         if let Some(cap) = opts.diversity.per_category_cap {
             assert!(

@@ -64,9 +64,9 @@ fn leave_one_out_statistics_never_see_the_held_out_items() {
         assert!(!train_valid
             .cooc
             .row(case.valid_target)
-            .0
+            .items()
             .contains(&case.test_target));
-        assert!(train.cooc.row(case.valid_target).0.is_empty());
+        assert!(train.cooc.row(case.valid_target).is_empty());
         assert_eq!(
             train_valid
                 .markov

@@ -496,8 +496,9 @@ impl BaseModel {
         if k == 0 {
             return Err(Error::invalid("k", 0, "must be at least 1"));
         }
-        let (items, weights) = self.stats.cooc.row(item);
-        let max = weights.iter().copied().fold(0f32, f32::max).max(1e-12);
+        let row = self.stats.cooc.row(item);
+        let items = row.items();
+        let max = row.iter().map(|(_, w)| w).fold(0f32, f32::max).max(1e-12);
         let emb = self.embedding.as_ref();
         let cos = |j: u32| emb.map_or(0.0, |e| e.cosine(item, j).max(0.0));
         let mut scored: Vec<Scored> = Vec::new();
@@ -525,7 +526,7 @@ impl BaseModel {
                 signals,
             });
         };
-        for (&j, &w) in items.iter().zip(weights) {
+        for (j, w) in row.iter() {
             push(j, w, self.stats.attribute_jaccard(item, j));
         }
         let near: Vec<u32> = emb.map_or(Vec::new(), |e| {
@@ -656,17 +657,11 @@ impl BaseModel {
     /// assert_eq!((lean.item_id(0), ids[0].1.as_str()), (None, model.item_id(0).unwrap()));
     /// # Ok::<(), localrec::Error>(())
     /// ```
-    pub fn from_bytes_without_ids(
-        bytes: &[u8],
-        on_id: &mut OnItemId<'_>,
-    ) -> Result<Self> {
+    pub fn from_bytes_without_ids(bytes: &[u8], on_id: &mut OnItemId<'_>) -> Result<Self> {
         Self::decode(bytes, Some(on_id))
     }
 
-    fn decode(
-        bytes: &[u8],
-        on_id: Option<&mut OnItemId<'_>>,
-    ) -> Result<Self> {
+    fn decode(bytes: &[u8], on_id: Option<&mut OnItemId<'_>>) -> Result<Self> {
         let (version, payload) = codec::open(bytes, MODEL_KIND, MODEL_VERSION)?;
         if version < MODEL_VERSION {
             return Err(Error::decode(format!(

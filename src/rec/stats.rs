@@ -463,8 +463,7 @@ impl ItemStats {
         for (age, &(h, hw)) in history[start..].iter().rev().enumerate() {
             let w = decay * hw;
             decay *= cfg.knn_decay;
-            let (items, sims) = self.cooc.row(h);
-            for (&j, &s) in items.iter().zip(sims) {
+            for (j, s) in self.cooc.row(h).iter() {
                 let ju = j as usize;
                 mark(&mut scratch.touched, &scratch.knn_hits, j);
                 let c = w * s;
@@ -483,8 +482,7 @@ impl ItemStats {
             let Some(&(h, _)) = n.checked_sub(back).and_then(|p| history.get(p)) else {
                 break;
             };
-            let (items, probs) = self.markov.row(h);
-            for (&j, &p) in items.iter().zip(probs) {
+            for (j, p) in self.markov.row(h).iter() {
                 mark(&mut scratch.touched, &scratch.knn_hits, j);
                 // knn_hits doubles as the "touched" marker: keep it non-zero.
                 if scratch.knn_hits[j as usize] == 0.0 {

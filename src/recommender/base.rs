@@ -155,15 +155,12 @@ impl BaseStats {
     /// Co-occurrence neighbours of a catalog item (catalog indices, positive
     /// weights, in the model's row order: strongest first; each at most once).
     pub fn neighbours(&self, item: u32) -> impl Iterator<Item = (u32, f32)> + '_ {
-        let (items, weights) = match self.model_index(item) {
-            Some(mi) => self.cooc.row(mi),
-            None => (&[][..], &[][..]),
-        };
-        items
-            .iter()
-            .zip(weights)
-            .filter(|&(_, &w)| w.is_finite() && w > 0.0)
-            .filter_map(|(&j, &w)| self.catalog_index(j).map(|c| (c, w)))
+        let row = self
+            .model_index(item)
+            .map_or_else(Default::default, |mi| self.cooc.row(mi));
+        row.iter()
+            .filter(|&(_, w)| w.is_finite() && w > 0.0)
+            .filter_map(|(j, w)| self.catalog_index(j).map(|c| (c, w)))
     }
 
     /// The co-occurrence weight of `other` in the neighbours of `item` (0 when absent).

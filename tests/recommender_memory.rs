@@ -36,11 +36,11 @@ fn mark(stages: &mut Vec<Stage>, what: &'static str) {
     reset_peak();
 }
 
-/// Native heap budget of the path (MiB), about 15 % over the measured peak:
-/// it fails on a regression of the kind this test exists for (a second copy
-/// of a table, a per-item allocation), not on noise (the figures are exact
-/// byte counts of a deterministic run).
-const NATIVE_BUDGET_MIB: f64 = 45.0;
+/// Native heap budget of the path (MiB): the measured peak was 24.4 MiB
+/// (loadBaseModel), about 25 % of margin on top. It fails on a regression
+/// of the kind this test exists for (a second copy of a table, a list per
+/// item), not on noise: the figures are byte counts of a deterministic run.
+const NATIVE_BUDGET_MIB: f64 = 30.0;
 
 #[test]
 fn fifty_thousand_items_heap_by_stage() {

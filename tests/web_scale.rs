@@ -1,13 +1,16 @@
 //! Scale in the browser (issue 5): a 50,000-item catalog *with a base model*
 //! loads, tracks, fine-tunes, recommends and finds similar items inside the
-//! memory budget (wasm memory under 50 MB, asserted) in headless Firefox:
-//! `wasm-pack test --headless --firefox -- --test web_scale`.
+//! memory budget in headless Firefox: the heap the recommender holds at its
+//! peak, counted by a global allocator over every stage from `loadCatalog`
+//! to `similar`, must stay under [`BUDGET_MIB`] (asserted). Printed per
+//! stage with `wasm-pack test --headless --firefox -- --test web_scale --
+//! --nocapture`; the same path runs natively in `tests/recommender_memory.rs`.
 //!
 //! The base model's statistics are counted here, in the page, on synthetic
 //! sessions over the 50,000 ids (a shop does it offline with `localrec
-//! pretrain`); wasm memory never shrinks, so the asserted figure includes
-//! that counting's peak and is an upper bound for a page that only loads
-//! the blob. Times are printed (console), never asserted; the release
+//! pretrain`); wasm memory never shrinks, so the wasm memory printed
+//! includes that test-only counting's pages and is an upper bound for a page
+//! that only loads the blob. Times are printed (console), never asserted; the release
 //! figures: `CARGO_PROFILE_RELEASE_PANIC=unwind wasm-pack test --release
 //! --headless --firefox -- --test web_scale -- --nocapture` (the test
 //! harness needs unwinding, the release profile aborts).
@@ -23,7 +26,10 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const BUDGET_BYTES: f64 = 50.0 * 1024.0 * 1024.0;
+/// The heap budget of the storefront path at 50,000 items: the measured
+/// peak was 22.1 MiB (loadBaseModel: the catalog table, the 5.4 MiB blob
+/// copied in, and the decoded model at once); about 25 % of margin on top.
+const BUDGET_MIB: f64 = 28.0;
 
 fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     let o = Object::new();
@@ -205,15 +211,15 @@ fn fifty_thousand_items_with_a_base_model_fit_the_memory_budget() {
         lines.join("\n")
     ));
     // The budget: the heap the recommender path needs at its peak. The wasm
-    // memory figure is reported: it also
-    // holds the pages of the test-only statistics counting.
+    // memory figure is only reported: it also holds the pages of the
+    // test-only statistics counting.
     let peak = marks[recommender_start..]
         .iter()
         .map(|m| m.peak)
         .fold(0.0, f64::max);
     assert!(
-        peak < BUDGET_BYTES,
-        "heap peak {:.1} MiB over the 50 MiB budget: {lines:?}",
+        mib(peak) < BUDGET_MIB,
+        "heap peak {:.1} MiB over the {BUDGET_MIB} MiB budget: {lines:?}",
         mib(peak)
     );
 }

@@ -245,3 +245,34 @@ impl BaseLink {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_map_both_ways_and_refuse_two_items_for_one() {
+        let cooc = Arc::new(
+            Neighbours::from_lists(vec![vec![(1, 0.5), (2, 0.25)], vec![(0, 0.5)], vec![]])
+                .unwrap(),
+        );
+        // Model items 0, 1, 2 are catalog items 2, 0 and (not in the catalog).
+        let stats =
+            BaseStats::link(3, vec![2, 0, NONE], &[4.0, 1.0, 9.0], Arc::clone(&cooc)).unwrap();
+        assert_eq!(
+            (stats.model_index(2), stats.model_index(1)),
+            (Some(0), None)
+        );
+        assert_eq!(stats.catalog_index(2), None);
+        // Catalog item 2 (model 0): model neighbour 1 is catalog item 0; model 2 is unknown.
+        assert_eq!(stats.neighbours(2).collect::<Vec<_>>(), vec![(0, 0.5)]);
+        assert_eq!(stats.neighbour_weight(0, 2), 0.5);
+        assert_eq!(stats.neighbour_weight(0, 1), 0.0);
+        assert_eq!(stats.known_items, 2);
+        assert!(stats.popularity(2) > stats.popularity(0) && stats.popularity(1) == 0.0);
+        let twice = BaseStats::link(3, vec![0, 0, 1], &[1.0; 3], Arc::clone(&cooc));
+        assert!(twice.unwrap_err().to_string().contains("appears twice"));
+        let outside = BaseStats::link(3, vec![0, 7, 1], &[1.0; 3], cooc);
+        assert!(outside.is_err());
+    }
+}

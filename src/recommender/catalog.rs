@@ -450,6 +450,38 @@ mod tests {
     }
 
     #[test]
+    fn the_table_cleans_like_the_core_catalog() {
+        // Rejections, duplicates (first wins, after trimming) and the
+        // fingerprint a saved model is matched by are those of prep::Catalog.
+        let mut rows: Vec<CatalogItem> = (0..40)
+            .map(|i| item(&format!("sku-{}", i % 30), &format!("C{} > D", i % 4), "B"))
+            .collect();
+        rows[3].id = " sku-7 ".into();
+        rows[5].id = String::new();
+        rows[9].id = "bad\u{7}id".into();
+        rows[11].title = Some("x".repeat(250));
+        let (core, clean) = crate::prep::Catalog::from_items(rows.clone()).unwrap();
+        let (table, report) = ItemTable::from_items(rows, 100).unwrap();
+        assert_eq!(table.fingerprint(), core.fingerprint());
+        assert_eq!(table.len(), core.len());
+        assert_eq!(report, CatalogReport::from_clean(&clean, 1));
+        for (it, c) in table.items().iter().zip(core.items()) {
+            assert_eq!(it.id, c.id);
+            assert_eq!(it.category_path(), c.category.as_slice());
+            assert_eq!(it.brand_str(), c.brand.as_deref());
+            assert_eq!(it.tokens.len(), c.tokens.len());
+        }
+        // One shared category object per distinct path.
+        assert_eq!(table.categories().len(), 4);
+        let first = table.get(0).and_then(|it| it.category.clone()).unwrap();
+        assert!(table
+            .items()
+            .iter()
+            .filter(|it| it.category_id == Some(first.id))
+            .all(|it| it.category.as_ref().is_some_and(|c| Arc::ptr_eq(c, &first))));
+    }
+
+    #[test]
     fn similar_attributes_give_overlapping_tokens() {
         let (t, _) = ItemTable::from_items(
             vec![

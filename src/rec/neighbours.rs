@@ -309,6 +309,9 @@ impl Neighbours {
                 "{what}: {rows} rows for {n_items} items"
             )));
         }
+        if u32::try_from(nnz).is_err() {
+            return Err(Error::decode(format!("{what}: {nnz} entries exceed u32")));
+        }
         let lengths = decode_varints(r.get_bytes(what)?, n_items, what)?;
         let deltas = r.get_bytes(what)?;
         let weight_bytes = r.get_bytes(what)?;

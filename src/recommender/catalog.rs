@@ -19,7 +19,9 @@ use crate::prep::catalog::{clean_item, MAX_ITEMS};
 use crate::prep::hash::fnv1a_64;
 use crate::prep::{CatalogItem, CleanItem, CleanReport};
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Longest item id accepted (ids are stored with every event).
@@ -256,7 +258,10 @@ impl ItemTable {
         let mut clean = CleanReport::new(items.len());
         let mut interner = Interner::default();
         let mut kept: Vec<Item> = Vec::with_capacity(items.len());
-        // Id hash → first kept index with it: duplicates are found as rows arrive.
+        // Id hash → first kept index with it: duplicates are found as rows
+        // arrive. The hash is std's keyed one, so ids cannot be crafted to
+        // collide (a collision only costs a scan of the kept ids).
+        let keyed = RandomState::new();
         let mut seen: HashMap<u64, u32> = HashMap::with_capacity(items.len());
         let mut titles_cut = 0;
         for (index, raw) in items.into_iter().enumerate() {
@@ -267,11 +272,11 @@ impl ItemTable {
                     continue;
                 }
             };
-            let h = fnv1a_64(c.id.as_bytes());
+            let h = keyed.hash_one(c.id.as_str());
             let duplicate = match seen.get(&h) {
                 None => false,
                 Some(&i) if kept.get(i as usize).is_some_and(|it| it.id == c.id) => true,
-                // Two ids with one 64-bit hash: look the id up the slow way.
+                // Two ids with one hash: look the id up the slow way.
                 Some(_) => kept.iter().any(|it| it.id == c.id),
             };
             if duplicate {

@@ -22,19 +22,25 @@
 //! ```
 //!
 //! **Memory budget and scale.** 50,000 items with a base model stay under
-//! 50 MiB of wasm heap at the peak (`tests/web_scale.rs`, headless Firefox,
-//! asserted): the catalog's ranking view ([`ItemTable`], about 245 bytes an
-//! item on wasm32: 11.7 MiB) and the base model with its catalog links
-//! (21.8 MiB live for a 4.4 MiB blob of 20,000 sessions' statistics; the
-//! decoding peak is 46.4 MiB in all). What grows with the items: the
-//! `ItemTable` (id, title ≤ 200 chars, category path and key, brand,
-//! tokens), its id index (12 bytes an item), the base model's vocabulary and
-//! popularity / co-occurrence / Markov / session tables, and [`BaseStats`]'
-//! catalog-aligned co-occurrence lists (8 bytes a neighbour). Events and the
-//! profile are bounded by `maxEvents`, the head is a few hundred weights.
-//! A `recommend` call over 50,000 items raises the heap 2.3 MiB above the
-//! live heap at its peak (the scores, 8 bytes an item; a flag per item; the
-//! base re-ranker's candidate generation), all freed when it returns.
+//! 28 MiB of wasm heap at the peak of the whole path (`tests/web_scale.rs`,
+//! headless Firefox, asserted; measured 22.1 MiB, natively the same path in
+//! `tests/recommender_memory.rs`): the catalog's ranking view ([`ItemTable`],
+//! about 170 bytes an item on wasm32: 8.1 MiB) and the base model with its
+//! catalog links (8.6 MiB live for a 5.4 MiB blob of 20,000 sessions'
+//! statistics and a 16-dimensional embedding); the peak is `loadBaseModel`,
+//! where the blob copied into wasm memory and the decoded model coexist.
+//! What grows with the items: the `ItemTable` (id, title ≤ 200 chars,
+//! tokens, price, rating; categories and brands are shared between items),
+//! its id index (16 bytes an item), and the base model's popularity,
+//! co-occurrence / Markov (6 bytes a neighbour), session and embedding
+//! tables. The model is read without its item ids (the catalog holds them)
+//! and [`BaseStats`] reads its co-occurrence rows through index maps (4
+//! bytes an item each way) rather than keeping a catalog-ordered copy.
+//! Events and the profile are bounded by `maxEvents`, the head is a few
+//! hundred weights. A `recommend` call over 50,000 items raises the heap
+//! 2.6 MiB above the live heap at its peak (the scores, 8 bytes an item; a
+//! flag per item; the base re-ranker's candidate generation), all freed
+//! when it returns.
 //! `recommend` scores every item (13 features + the head): linear in the
 //! catalog, 9–10 ms for 50,000 items in headless Firefox (release build,
 //! median of 15 calls; 28 ms before the dense tables below) and 6.0 ms
@@ -51,9 +57,11 @@
 //! `nn` (it was a hand-written 8-rows-at-a-time loop), alternating old and
 //! new builds on a loaded machine: in Firefox no slower (50k items, k=20,
 //! medians 9, 9, 9 ms against 10, 16, 10 ms), natively slower (min 7.7–8.0
-//! ms against 5.9–6.1 ms): the engine's AVX2 kernel runs this narrow
+//! ms against 5.9–6.1 ms): the engine's AVX2 kernel ran this narrow
 //! 13 × 16 product at about 3 GMAC/s where the old loop reached 8 (head
-//! alone on 50,000 rows: 3.2 ms against 1.3 ms).
+//! alone on 50,000 rows: 3.2 ms against 1.3 ms). Since the AVX2 path
+//! computes products with k ≤ 16 row by row (2.5 → 7.7 GMAC/s on this
+//! shape), native `recommend` is 5.5 ms again.
 //! `similar` is ~1 ms native, 2 ms in Firefox. `maxCatalogItems` (default
 //! 200,000) bounds the catalog; time and memory grow linearly with it.
 //! Measured with `cargo test --release --lib -- --ignored --nocapture

@@ -987,6 +987,33 @@ mod tests {
         }
     }
 
+    /// A product with [`gemm`]'s signature.
+    type Kernel =
+        fn(usize, usize, usize, &[f32], bool, Rhs<'_>, &mut [f32], Epilogue<'_>, &mut Scratch);
+
+    /// The blocked kernel alone: the AVX2 build where the CPU has it, as
+    /// [`gemm`] chose before small products went row by row.
+    #[allow(clippy::too_many_arguments)]
+    fn blocked(
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        a_transposed: bool,
+        b: Rhs<'_>,
+        c: &mut [f32],
+        epilogue: Epilogue<'_>,
+        scratch: &mut Scratch,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked on the line above.
+            unsafe { gemm_avx2(m, n, k, a, a_transposed, b, c, epilogue, scratch) };
+            return;
+        }
+        gemm_blocked::<MR>(m, n, k, a, a_transposed, b, c, epilogue, scratch);
+    }
+
     /// The small products of the recommender head, through [`gemm`] (row by
     /// row natively with AVX2) and through the blocked kernel (prints,
     /// asserts nothing about time): `cargo test --release --lib --
@@ -1004,54 +1031,25 @@ mod tests {
             let mut c = vec![0.0f32; m * n];
             let mut scratch = Scratch::new();
             let reps = 20_000;
-            let time = |f: &mut dyn FnMut()| {
+            let mut gmacs = |kernel: Kernel| {
                 let t = std::time::Instant::now();
                 for _ in 0..reps {
-                    f();
+                    let epilogue = Epilogue::BiasRelu(&bias);
+                    kernel(
+                        m,
+                        n,
+                        k,
+                        &a,
+                        false,
+                        Rhs::Packed(&packed),
+                        &mut c,
+                        epilogue,
+                        &mut scratch,
+                    );
                 }
                 (m * n * k * reps) as f64 / t.elapsed().as_secs_f64() / 1e9
             };
-            let dispatched = time(&mut || {
-                gemm(
-                    m,
-                    n,
-                    k,
-                    &a,
-                    false,
-                    Rhs::Packed(&packed),
-                    &mut c,
-                    Epilogue::BiasRelu(&bias),
-                    &mut scratch,
-                )
-            });
-            #[cfg(target_arch = "x86_64")]
-            let blocked = time(&mut || unsafe {
-                gemm_avx2(
-                    m,
-                    n,
-                    k,
-                    &a,
-                    false,
-                    Rhs::Packed(&packed),
-                    &mut c,
-                    Epilogue::BiasRelu(&bias),
-                    &mut scratch,
-                )
-            });
-            #[cfg(not(target_arch = "x86_64"))]
-            let blocked = time(&mut || {
-                gemm_blocked::<MR>(
-                    m,
-                    n,
-                    k,
-                    &a,
-                    false,
-                    Rhs::Packed(&packed),
-                    &mut c,
-                    Epilogue::BiasRelu(&bias),
-                    &mut scratch,
-                )
-            });
+            let (dispatched, blocked) = (gmacs(gemm), gmacs(blocked));
             println!(
                 "{m}x{n}, k = {k}: gemm {dispatched:.2} GMAC/s, blocked kernel {blocked:.2} GMAC/s"
             );

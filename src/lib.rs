@@ -14,10 +14,12 @@
 //! - [`eval`] — offline evaluation on real interaction logs (used by the CLI).
 //! - [`codec`], [`rng`], [`error`] — the shared binary format, seeded RNG and error type.
 //! - [`sort`] — stable sorting compiled once (keeps the WebAssembly small).
+//! - [`fmtnum`] — float formatting for messages without `core`'s (keeps the WebAssembly small).
 
 pub mod codec;
 pub mod error;
 pub mod eval;
+pub mod fmtnum;
 pub mod nn;
 pub mod prep;
 pub mod rec;

@@ -157,7 +157,9 @@ fn shortest_text(v: f64, single: bool) -> String {
             }
         }
     }
-    n.to_string(10).map(String::from).unwrap_or_default()
+    n.to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 /// Splits a decimal text (`[digits][.digits][e[+-]digits]`) into its significant
@@ -221,7 +223,7 @@ fn fixed(v: f64, decimals: usize) -> String {
     } else {
         n.shr_round_even((-exp) as u32);
     }
-    let mut digits = n.to_decimal();
+    let mut digits = n.into_decimal();
     if digits.len() <= decimals {
         digits = "0".repeat(decimals + 1 - digits.len()) + &digits;
     }
@@ -305,7 +307,7 @@ impl Big {
         self.0.push(1);
     }
 
-    fn to_decimal(mut self) -> String {
+    fn into_decimal(mut self) -> String {
         let mut chunks = Vec::new();
         while self.0.iter().any(|&l| l != 0) {
             let mut rem = 0u64;

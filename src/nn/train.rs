@@ -1206,8 +1206,9 @@ impl Mlp {
                 };
                 if !loss_sum.is_finite() {
                     return Err(Error::Training(format!(
-                        "the loss became {loss_sum} at epoch {epoch}, batch {b}: lower the learning rate, \
-                         add clip_norm, or scale the inputs"
+                        "the loss became {} at epoch {epoch}, batch {b}: lower the learning rate, \
+                         add clip_norm, or scale the inputs",
+                        crate::fmtnum::Num(loss_sum)
                     )));
                 }
                 if !FULL || sampled.is_none() {

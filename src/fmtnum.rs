@@ -8,9 +8,9 @@
 //! - [`Num`] / [`Num32`]: the shortest digits that read back as the same
 //!   `f64` / `f32`, laid out as `Display` lays them out (no exponent: `1e-7` is
 //!   `0.0000001`; `NaN`, `inf`, `-inf`, `-0`). In the browser the digits come
-//!   from JavaScript's `Number.prototype.toString` / `toPrecision`, which the
-//!   ECMAScript spec defines as the same shortest round-trip digits (closest
-//!   to the value when several are as short); natively from `{:e}`.
+//!   from JavaScript's `Number.prototype.toPrecision`: the first precision whose
+//!   (correctly rounded, ties up as in `core`) digits read back as the same
+//!   number; natively from `{:e}`.
 //! - [`Fixed`]: `{:.N}`, computed exactly from the binary value with a small
 //!   big-integer (round half to even, as `core` does), on every target.
 //!
@@ -141,19 +141,19 @@ fn shortest_text(v: f64, single: bool) -> String {
     }
 }
 
-/// The shortest round-trip digits of a finite positive `v`, from JavaScript:
-/// `Number.prototype.toString` for an `f64`; for an `f32`, the first
-/// `toPrecision(p)` (the closest `p`-digit decimal) that reads back as the same `f32`.
+/// The shortest round-trip digits of a finite positive `v`, from JavaScript: the first
+/// `Number.prototype.toPrecision(p)` (the closest `p`-digit decimal, a tie rounded up as
+/// `core` rounds it; `toString` would round a tie to even) that reads back as the same
+/// `f64` (as the same `f32` when `single`).
 #[cfg(target_arch = "wasm32")]
 fn shortest_text(v: f64, single: bool) -> String {
     let n = js_sys::Number::from(v);
-    if single {
-        for p in 1..=9u8 {
-            if let Ok(s) = n.to_precision(p) {
-                let s = String::from(s);
-                if js_sys::Number::parse_float(&s) as f32 == v as f32 {
-                    return s;
-                }
+    for p in 1..=17u8 {
+        if let Ok(s) = n.to_precision(p) {
+            let s = String::from(s);
+            let back = js_sys::Number::parse_float(&s);
+            if back == v || (single && back as f32 == v as f32) {
+                return s;
             }
         }
     }

@@ -151,6 +151,11 @@ fn seq<T>(v: &JsValue, read: fn(&JsValue) -> Read<T>) -> Read<Vec<T>> {
 fn number_map(v: &JsValue) -> Read<BTreeMap<String, f64>> {
     let mut map = BTreeMap::new();
     let mut put = |pair: JsValue| -> Read<()> {
+        // serde-wasm-bindgen read `pair[0]` here, and a `null` entry threw a bare
+        // TypeError through the wasm; it is an error message now.
+        if pair.loose_eq(&JsValue::NULL) {
+            return Err(invalid_type(&pair, "a [key, value] pair"));
+        }
         let pair = pair.unchecked_into::<Array>();
         map.insert(string_(&pair.get(0))?, f64_(&pair.get(1))?);
         Ok(())

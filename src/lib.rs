@@ -15,6 +15,7 @@
 //! - [`codec`], [`rng`], [`error`] — the shared binary format, seeded RNG and error type.
 //! - [`sort`] — stable sorting compiled once (keeps the WebAssembly small).
 //! - [`fmtnum`] — float formatting for messages without `core`'s (keeps the WebAssembly small).
+//! - [`trig`] — musl's cosine for bounded angles, without its huge-argument reduction (same).
 
 pub mod codec;
 pub mod error;
@@ -26,6 +27,7 @@ pub mod rec;
 pub mod recommender;
 pub mod rng;
 pub mod sort;
+pub mod trig;
 pub mod wasm;
 
 pub use error::{Error, Result};

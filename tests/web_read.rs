@@ -3,7 +3,8 @@
 //! the same value or the same error message for every type on a few thousand
 //! inputs (every field set to every kind of garbage, nested garbage, aliases).
 //! And `fmtnum` against the standard library's float formatting, in the browser
-//! (where its digits come from JavaScript).
+//! (where its digits come from JavaScript), and `trig`'s cosines against the libm
+//! that `f64::cos`/`f32::cos` link into WebAssembly (bit for bit).
 #![cfg(target_arch = "wasm32")]
 
 use localrec::fmtnum::{Fixed, Num, Num32};
@@ -13,6 +14,7 @@ use localrec::recommender::{
     SimilarOptions, TrainOptions,
 };
 use localrec::rng::Rng;
+use localrec::trig::{cos, cos_f32};
 use localrec::wasm::read::{self, Fail};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
@@ -222,5 +224,23 @@ fn fmtnum_matches_std_in_the_browser() {
         let s = x as f32;
         assert_eq!(Num32(s).to_string(), format!("{s}"), "{s:e}");
         assert_eq!(Fixed(x, 3).to_string(), format!("{x:.3}"), "{x:e}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn trig_is_libm_bit_for_bit() {
+    let mut rng = Rng::new(5);
+    for i in 0..200_000u32 {
+        let x = match i % 4 {
+            0 => std::f64::consts::TAU * rng.next_f64(),
+            1 => (rng.next_f64() - 0.5) * 20.0,
+            2 => (rng.next_f64() - 0.5) * 2e6,
+            _ => i as f64 * std::f64::consts::FRAC_PI_2,
+        };
+        assert_eq!(cos(x).to_bits(), x.cos().to_bits(), "cos({x:e})");
+        let xf = x as f32;
+        assert_eq!(cos_f32(xf).to_bits(), xf.cos().to_bits(), "cos_f32({xf:e})");
+        let t = std::f32::consts::PI * rng.next_f32();
+        assert_eq!(cos_f32(t).to_bits(), t.cos().to_bits(), "cos_f32({t:e})");
     }
 }

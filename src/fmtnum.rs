@@ -122,12 +122,17 @@ fn shortest(v: f64, single: bool) -> String {
     if let Some(s) = non_finite(v) {
         return s.to_string();
     }
-    let sign = if v.is_sign_negative() { "-" } else { "" };
+    let mut out = String::new();
+    if v.is_sign_negative() {
+        out.push('-');
+    }
     if v == 0.0 {
-        return format!("{sign}0");
+        out.push('0');
+        return out;
     }
     let (digits, point) = decimal_parts(&shortest_text(v.abs(), single));
-    format!("{sign}{}", layout(&digits, point))
+    layout(&mut out, &digits, point);
+    out
 }
 
 /// The shortest round-trip digits of a finite positive `v`, in any of the forms
@@ -166,35 +171,52 @@ fn shortest_text(v: f64, single: bool) -> String {
 /// digits (no leading or trailing zeros) and the position of the decimal point
 /// relative to the first of them: the value is `0.<digits> × 10^point`.
 fn decimal_parts(text: &str) -> (Vec<u8>, i32) {
-    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let mut point = int.len() as i32 + exponent;
-    let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).collect();
-    let leading = digits.iter().take_while(|&&d| d == b'0').count();
-    digits.drain(..leading);
-    point -= leading as i32;
+    let mut digits = Vec::new();
+    let (mut point, mut exponent, mut exponent_sign) = (0i32, 0i32, 1i32);
+    let (mut in_fraction, mut in_exponent) = (false, false);
+    for b in text.bytes() {
+        match b {
+            b'e' | b'E' => in_exponent = true,
+            b'-' if in_exponent => exponent_sign = -1,
+            b'0'..=b'9' if in_exponent => {
+                exponent = exponent
+                    .saturating_mul(10)
+                    .saturating_add((b - b'0') as i32)
+            }
+            b'.' => in_fraction = true,
+            b'0' if digits.is_empty() => point -= in_fraction as i32,
+            b'0'..=b'9' => {
+                digits.push(b);
+                point += !in_fraction as i32;
+            }
+            _ => {}
+        }
+    }
+    // Integer digits after the first significant one count too (zeros included).
     while digits.last() == Some(&b'0') {
         digits.pop();
     }
-    (digits, point)
+    (digits, point.saturating_add(exponent_sign * exponent))
 }
 
-/// `0.<digits> × 10^point` written out without an exponent, as `core`'s `{}` does.
-fn layout(digits: &[u8], point: i32) -> String {
-    let digits = String::from_utf8_lossy(digits);
+/// Appends `0.<digits> × 10^point` written out without an exponent, as `core`'s `{}` does.
+fn layout(out: &mut String, digits: &[u8], point: i32) {
+    let zeros = |out: &mut String, n: i32| (0..n).for_each(|_| out.push('0'));
     let len = digits.len() as i32;
     if digits.is_empty() {
-        "0".to_string()
+        out.push('0');
     } else if point <= 0 {
-        format!("0.{}{digits}", "0".repeat((-point) as usize))
-    } else if point >= len {
-        format!("{digits}{}", "0".repeat((point - len) as usize))
+        out.push_str("0.");
+        zeros(out, -point);
+        digits.iter().for_each(|&d| out.push(d as char));
     } else {
-        let (int, frac) = digits.split_at(point as usize);
-        format!("{int}.{frac}")
+        for (i, &d) in digits.iter().enumerate() {
+            if i as i32 == point {
+                out.push('.');
+            }
+            out.push(d as char);
+        }
+        zeros(out, point - len);
     }
 }
 
@@ -203,7 +225,6 @@ fn fixed(v: f64, decimals: usize) -> String {
     if let Some(s) = non_finite(v) {
         return s.to_string();
     }
-    let sign = if v.is_sign_negative() { "-" } else { "" };
     // v = mantissa × 2^exp exactly.
     let bits = v.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i32;
@@ -223,16 +244,22 @@ fn fixed(v: f64, decimals: usize) -> String {
     } else {
         n.shr_round_even((-exp) as u32);
     }
-    let mut digits = n.into_decimal();
-    if digits.len() <= decimals {
-        digits = "0".repeat(decimals + 1 - digits.len()) + &digits;
+    let digits = n.into_decimal();
+    // At least one integer digit: pad with zeros in front.
+    let mut out = String::new();
+    if v.is_sign_negative() {
+        out.push('-');
     }
-    if decimals == 0 {
-        format!("{sign}{digits}")
-    } else {
-        let (int, frac) = digits.split_at(digits.len() - decimals);
-        format!("{sign}{int}.{frac}")
+    let padding = (decimals + 1).saturating_sub(digits.len());
+    let all = std::iter::repeat_n(b'0', padding).chain(digits.iter().copied());
+    let int_len = padding + digits.len() - decimals;
+    for (i, d) in all.enumerate() {
+        if i == int_len {
+            out.push('.');
+        }
+        out.push(d as char);
     }
+    out
 }
 
 /// A non-negative big integer in base 2^32, little-endian (just what [`fixed`] needs).
@@ -307,30 +334,26 @@ impl Big {
         self.0.push(1);
     }
 
-    fn into_decimal(mut self) -> String {
-        let mut chunks = Vec::new();
-        while self.0.iter().any(|&l| l != 0) {
+    /// The decimal digits, most significant first (`0` for zero).
+    fn into_decimal(mut self) -> Vec<u8> {
+        let mut reversed = Vec::new();
+        loop {
             let mut rem = 0u64;
             for limb in self.0.iter_mut().rev() {
                 let cur = (rem << 32) | *limb as u64;
-                *limb = (cur / 1_000_000_000) as u32;
-                rem = cur % 1_000_000_000;
+                *limb = (cur / 10) as u32;
+                rem = cur % 10;
             }
-            chunks.push(rem as u32);
+            reversed.push(b'0' + rem as u8);
             while self.0.last() == Some(&0) {
                 self.0.pop();
             }
-        }
-        match chunks.split_last() {
-            None => "0".to_string(),
-            Some((top, rest)) => {
-                let mut s = top.to_string();
-                for c in rest.iter().rev() {
-                    s.push_str(&format!("{c:09}"));
-                }
-                s
+            if self.0.is_empty() {
+                break;
             }
         }
+        reversed.reverse();
+        reversed
     }
 }
 

@@ -198,7 +198,8 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Reads `key` into `slot` when present.
+    /// Reads `key` into `slot` when present (not inlined: one copy per type, not per field).
+    #[inline(never)]
     fn read<T>(&self, key: &str, slot: &mut T, read: fn(&JsValue) -> Read<T>) -> Read<()> {
         if let Some(v) = self.get(key) {
             *slot = read(&v)?;

@@ -270,6 +270,30 @@ pub const TRAIN_FIELDS: &[&str] = &[
     "batchSize",
     "hardNegatives",
 ];
+/// The keys the catalog item and event readers read, in order (an alias right after its name).
+pub const CATALOG_ITEM_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "category",
+    "brand",
+    "price",
+    "tags",
+    "inStock",
+    "in_stock",
+    "rating",
+    "attributes",
+    "image",
+];
+pub const RAW_EVENT_FIELDS: &[&str] = &[
+    "itemId",
+    "item_id",
+    "kind",
+    "timestamp",
+    "dwellMs",
+    "dwell_ms",
+    "quantity",
+    "query",
+];
 
 /// `RecommenderConfig` (`new LocalRecCore(config)`).
 pub fn recommender_config(v: &JsValue) -> Read<RecommenderConfig> {
@@ -423,35 +447,7 @@ mod tests {
         assert_eq!(RECOMMEND_FIELDS, serde_fields::<RecommendOptions>());
         assert_eq!(SIMILAR_FIELDS, serde_fields::<SimilarOptions>());
         assert_eq!(TRAIN_FIELDS, serde_fields::<TrainOptions>());
-        // The readers read these, in this order (an alias right after its name).
-        assert_eq!(
-            serde_fields::<CatalogItem>(),
-            [
-                "id",
-                "title",
-                "category",
-                "brand",
-                "price",
-                "tags",
-                "inStock",
-                "in_stock",
-                "rating",
-                "attributes",
-                "image"
-            ]
-        );
-        assert_eq!(
-            serde_fields::<RawEvent>(),
-            [
-                "itemId",
-                "item_id",
-                "kind",
-                "timestamp",
-                "dwellMs",
-                "dwell_ms",
-                "quantity",
-                "query"
-            ]
-        );
+        assert_eq!(CATALOG_ITEM_FIELDS, serde_fields::<CatalogItem>());
+        assert_eq!(RAW_EVENT_FIELDS, serde_fields::<RawEvent>());
     }
 }

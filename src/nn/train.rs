@@ -1043,7 +1043,10 @@ impl Mlp {
     }
 
     /// Runs the training loop; on an error the weights and optimizer state
-    /// are rolled back to what they were before the call.
+    /// are rolled back to what they were before the call. Not inlined: the
+    /// training loop stays one function of its own in the WebAssembly, as it was
+    /// before the size round (the browser's compiler sees the same function).
+    #[inline(never)]
     fn fit_rolling_back<const FULL: bool>(
         &mut self,
         data: &Dataset,

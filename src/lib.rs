@@ -14,16 +14,20 @@
 //! - [`eval`] — offline evaluation on real interaction logs (used by the CLI).
 //! - [`codec`], [`rng`], [`error`] — the shared binary format, seeded RNG and error type.
 //! - [`sort`] — stable sorting compiled once (keeps the WebAssembly small).
+//! - [`fmtnum`] — float formatting for messages without `core`'s (keeps the WebAssembly small).
+//! - [`trig`] — musl's cosine for bounded angles, without its huge-argument reduction (same).
 
 pub mod codec;
 pub mod error;
 pub mod eval;
+pub mod fmtnum;
 pub mod nn;
 pub mod prep;
 pub mod rec;
 pub mod recommender;
 pub mod rng;
 pub mod sort;
+pub mod trig;
 pub mod wasm;
 
 pub use error::{Error, Result};

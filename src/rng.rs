@@ -69,7 +69,7 @@ impl Rng {
     pub fn normal(&mut self) -> f32 {
         let u1 = (self.next_f64()).max(1e-300);
         let u2 = self.next_f64();
-        ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
+        ((-2.0 * u1.ln()).sqrt() * crate::trig::cos(std::f64::consts::TAU * u2)) as f32
     }
 
     /// Shuffles `items` in place (Fisher–Yates).

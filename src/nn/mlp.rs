@@ -398,7 +398,7 @@ impl Mlp {
             if let Some(pos) = first_non_finite(dst) {
                 return Err(Error::Training(format!(
                     "the model produced a non-finite score ({}) for row {}: inputs too large for these weights",
-                    dst[pos],
+                    crate::fmtnum::Num32(dst[pos]),
                     start + pos / out_dim.max(1)
                 )));
             }

@@ -40,7 +40,10 @@ impl Schedule {
             Schedule::Exponential { factor } => factor.powi(epoch.min(i32::MAX as usize) as i32),
             Schedule::Cosine { epochs, min_factor } => {
                 let t = (epoch as f32 / epochs.max(1) as f32).min(1.0);
-                min_factor + (1.0 - min_factor) * 0.5 * (1.0 + (std::f32::consts::PI * t).cos())
+                min_factor
+                    + (1.0 - min_factor)
+                        * 0.5
+                        * (1.0 + crate::trig::cos_f32(std::f32::consts::PI * t))
             }
         }
     }

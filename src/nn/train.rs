@@ -1043,7 +1043,10 @@ impl Mlp {
     }
 
     /// Runs the training loop; on an error the weights and optimizer state
-    /// are rolled back to what they were before the call.
+    /// are rolled back to what they were before the call. Not inlined: the
+    /// training loop stays one function of its own in the WebAssembly, as it was
+    /// before the size round (the browser's compiler sees the same function).
+    #[inline(never)]
     fn fit_rolling_back<const FULL: bool>(
         &mut self,
         data: &Dataset,
@@ -1206,8 +1209,9 @@ impl Mlp {
                 };
                 if !loss_sum.is_finite() {
                     return Err(Error::Training(format!(
-                        "the loss became {loss_sum} at epoch {epoch}, batch {b}: lower the learning rate, \
-                         add clip_norm, or scale the inputs"
+                        "the loss became {} at epoch {epoch}, batch {b}: lower the learning rate, \
+                         add clip_norm, or scale the inputs",
+                        crate::fmtnum::Num(loss_sum)
                     )));
                 }
                 if !FULL || sampled.is_none() {

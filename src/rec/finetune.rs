@@ -14,6 +14,7 @@
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
+use crate::fmtnum::Num;
 use crate::nn::{Control, Dataset, Optimizer, TrainConfig, Validation, Workspace};
 use crate::rec::features::{Candidates, FEATURE_COUNT};
 use crate::rec::model::{BaseModel, HistoryItem};
@@ -120,7 +121,9 @@ impl FineTuneReport {
     pub fn verdict(&self) -> String {
         let check = format!(
             "held-out MRR {:.3} fine-tuned vs {:.3} base over {} item(s)",
-            self.held_out_tuned_mrr, self.held_out_base_mrr, self.held_out
+            Num(self.held_out_tuned_mrr),
+            Num(self.held_out_base_mrr),
+            self.held_out
         );
         match (self.kept, self.steps, self.held_out) {
             (_, 0, _) => "base weights kept: nothing to train on".into(),

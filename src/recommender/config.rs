@@ -12,6 +12,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::fmtnum::Num;
 use serde::{Deserialize, Serialize};
 
 /// How the recommender is built and how it learns.
@@ -133,7 +134,7 @@ fn check_range(field: &str, v: f64, lo: f64, hi: f64) -> Result<()> {
         Err(Error::invalid(
             field,
             v,
-            format!("must be a number in [{lo}, {hi}]"),
+            format!("must be a number in [{}, {}]", Num(lo), Num(hi)),
         ))
     }
 }

@@ -95,6 +95,7 @@ pub use train::{TrainOptions, TrainProgress};
 
 use crate::codec::{open, seal, Reader, Writer};
 use crate::error::{Error, Result};
+use crate::fmtnum::Num;
 use crate::prep::{CatalogItem, EventKind, RawEvent};
 use catalog::jaccard;
 use features::{prior_score, Context, PRIOR_WEIGHTS};
@@ -405,22 +406,23 @@ impl Recommender {
             if !e.timestamp.is_finite() || e.timestamp < 0.0 {
                 report.rejected.push(reject(format!(
                     "timestamp {} is not a time in ms",
-                    e.timestamp
+                    Num(e.timestamp)
                 )));
                 continue;
             }
             if e.timestamp > now_ms + FUTURE_SLACK_MS {
                 report.rejected.push(reject(format!(
                     "timestamp {} is in the future",
-                    e.timestamp
+                    Num(e.timestamp)
                 )));
                 continue;
             }
             let quantity = e.quantity.unwrap_or(1.0);
             if !(quantity.is_finite() && quantity > 0.0 && quantity <= 1e6) {
-                report
-                    .rejected
-                    .push(reject(format!("quantity {quantity} is not in (0, 1e6]")));
+                report.rejected.push(reject(format!(
+                    "quantity {} is not in (0, 1e6]",
+                    Num(quantity)
+                )));
                 continue;
             }
             self.counter += 1;
@@ -775,7 +777,7 @@ impl Recommender {
         if let Some(r) = item.and_then(|it| it.rating) {
             return make(
                 ReasonKind::TopRated,
-                format!("rated {r:.1} in {place}"),
+                format!("rated {:.1} in {place}", Num(r)),
                 None,
             );
         }

@@ -10,6 +10,7 @@
 
 use super::catalog::Item;
 use crate::error::{Error, Result};
+use crate::fmtnum::Num;
 use serde::{Deserialize, Serialize};
 
 /// Most results one call may ask for.
@@ -188,7 +189,7 @@ impl Filters {
                 return Err(Error::invalid(
                     "filters.minPrice",
                     lo,
-                    format!("greater than filters.maxPrice = {hi}"),
+                    format!("greater than filters.maxPrice = {}", Num(hi)),
                 ));
             }
         }

@@ -592,7 +592,8 @@ impl TrainingRun {
                     self.progress.done = true;
                     return Err(Error::Training(format!(
                         "{e} at step {} (learning rate {} too high?); the model was restored",
-                        self.progress.steps, self.budget.learning_rate
+                        self.progress.steps,
+                        crate::fmtnum::Num(self.budget.learning_rate)
                     )));
                 }
             };

@@ -6,8 +6,9 @@
 //! keys is tried alone (every option field is optional, so a one-key object
 //! is a valid input on its own) to find the field to name.
 
+use super::read::Fail;
+use crate::fmtnum::Num;
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -24,7 +25,7 @@ pub fn describe(v: &JsValue) -> String {
         return "null".into();
     }
     if let Some(n) = v.as_f64() {
-        return format!("{n}");
+        return Num(n).to_string();
     }
     if let Some(s) = v.as_string() {
         let short: String = s.chars().take(40).collect();
@@ -56,20 +57,23 @@ fn invalid(field: &str, v: &JsValue, reason: impl std::fmt::Display) -> JsError 
     JsError::new(&format!("invalid {field} = {}: {reason}", describe(v)))
 }
 
-/// Deserializes an options/config object; `undefined` or `null` give the defaults.
-pub fn options<T: DeserializeOwned + Default>(field: &str, v: JsValue) -> Result<T, JsError> {
+/// A reader of one JavaScript object ([`super::read`]).
+pub type Reader<T> = fn(&JsValue) -> Result<T, Fail>;
+
+/// Reads an options/config object; `undefined` or `null` give the defaults.
+pub fn options<T: Default>(field: &str, v: JsValue, read: Reader<T>) -> Result<T, JsError> {
     if v.is_undefined() || v.is_null() {
         return Ok(T::default());
     }
-    record(field, v)
+    record(field, v, read)
 }
 
-/// Deserializes one object, naming the failing key when there is one.
-pub fn record<T: DeserializeOwned>(field: &str, v: JsValue) -> Result<T, JsError> {
+/// Reads one object, naming the failing key when there is one.
+pub fn record<T>(field: &str, v: JsValue, read: Reader<T>) -> Result<T, JsError> {
     if !v.is_object() || Array::is_array(&v) || v.is_function() {
         return Err(invalid(field, &v, "must be an object"));
     }
-    match serde_wasm_bindgen::from_value::<T>(v.clone()) {
+    match read(&v) {
         Ok(t) => Ok(t),
         Err(whole) => {
             let obj: &Object = v.unchecked_ref();
@@ -80,7 +84,7 @@ pub fn record<T: DeserializeOwned>(field: &str, v: JsValue) -> Result<T, JsError
                 if js_sys::Reflect::set(&single, &key, &value).is_err() {
                     continue;
                 }
-                if let Err(e) = serde_wasm_bindgen::from_value::<T>(single.into()) {
+                if let Err(e) = read(&single.into()) {
                     let key = key.as_string().unwrap_or_default();
                     let key: String = key.chars().take(40).collect();
                     return Err(invalid(&format!("{field}.{key}"), &value, e));
@@ -91,12 +95,8 @@ pub fn record<T: DeserializeOwned>(field: &str, v: JsValue) -> Result<T, JsError
     }
 }
 
-/// Deserializes an array of records of at most `max` elements.
-pub fn records<T: DeserializeOwned>(
-    field: &str,
-    v: JsValue,
-    max: usize,
-) -> Result<Vec<T>, JsError> {
+/// Reads an array of records of at most `max` elements.
+pub fn records<T>(field: &str, v: JsValue, max: usize, read: Reader<T>) -> Result<Vec<T>, JsError> {
     if !Array::is_array(&v) {
         return Err(invalid(field, &v, "must be an array"));
     }
@@ -109,7 +109,7 @@ pub fn records<T: DeserializeOwned>(
     }
     let mut out = Vec::with_capacity(n);
     for (i, el) in arr.iter().enumerate() {
-        out.push(record(&format!("{field}[{i}]"), el)?);
+        out.push(record(&format!("{field}[{i}]"), el, read)?);
     }
     Ok(out)
 }
@@ -181,11 +181,51 @@ pub fn clock_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// Finds the field names of a serde struct (serde-wasm-bindgen reads only the
-/// declared fields of an object, so unknown keys — typos — would be ignored
-/// silently; [`check_keys`] turns them into errors).
-mod probe {
+/// Fails naming the first key of the object `v` that is not one of `known`
+/// (the readers read only the declared fields, so unknown keys — typos — would
+/// be ignored silently).
+pub fn check_keys(field: &str, v: &JsValue, known: &[&str]) -> Result<(), JsError> {
+    if !v.is_object() || Array::is_array(v) {
+        return Ok(());
+    }
+    let obj: &Object = v.unchecked_ref();
+    for key in Object::keys(obj).iter() {
+        let k = key.as_string().unwrap_or_default();
+        if !known.contains(&k.as_str()) {
+            let shown: String = k.chars().take(40).collect();
+            return Err(JsError::new(&format!(
+                "invalid {field}: unknown field {shown:?} (known fields: {})",
+                known.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the keys of `v.<key>` (a nested options object) against `known`.
+pub fn check_nested(field: &str, v: &JsValue, key: &str, known: &[&str]) -> Result<(), JsError> {
+    if !v.is_object() {
+        return Ok(());
+    }
+    match js_sys::Reflect::get(v, &JsValue::from_str(key)) {
+        Ok(inner) => check_keys(&format!("{field}.{key}"), &inner, known),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Finds the field names of a serde struct (the readers of [`super::read`] list
+/// them by hand; a test checks the lists against the serde types).
+#[cfg(test)]
+pub mod probe {
     use serde::de::{self, Visitor};
+
+    /// The declared field names of a serde struct `T` (aliases included).
+    pub fn field_names<T: serde::de::DeserializeOwned>() -> &'static [&'static str] {
+        match T::deserialize(Probe) {
+            Err(Found(Some(fields))) => fields,
+            _ => &[],
+        }
+    }
 
     #[derive(Debug)]
     pub struct Found(pub Option<&'static [&'static str]>);
@@ -222,48 +262,5 @@ mod probe {
             bytes byte_buf option unit unit_struct newtype_struct seq tuple
             tuple_struct map enum identifier ignored_any
         }
-    }
-}
-
-/// The declared field names of a serde struct `T`.
-pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
-    match T::deserialize(probe::Probe) {
-        Err(probe::Found(Some(fields))) => fields,
-        _ => &[],
-    }
-}
-
-/// Fails naming the first key of the object `v` that `T` does not declare.
-pub fn check_keys<T: DeserializeOwned>(field: &str, v: &JsValue) -> Result<(), JsError> {
-    if !v.is_object() || Array::is_array(v) {
-        return Ok(());
-    }
-    let known = field_names::<T>();
-    let obj: &Object = v.unchecked_ref();
-    for key in Object::keys(obj).iter() {
-        let k = key.as_string().unwrap_or_default();
-        if !known.contains(&k.as_str()) {
-            let shown: String = k.chars().take(40).collect();
-            return Err(JsError::new(&format!(
-                "invalid {field}: unknown field {shown:?} (known fields: {})",
-                known.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Checks the keys of `v.<key>` (a nested options object) against `T`.
-pub fn check_nested<T: DeserializeOwned>(
-    field: &str,
-    v: &JsValue,
-    key: &str,
-) -> Result<(), JsError> {
-    if !v.is_object() {
-        return Ok(());
-    }
-    match js_sys::Reflect::get(v, &JsValue::from_str(key)) {
-        Ok(inner) => check_keys::<T>(&format!("{field}.{key}"), &inner),
-        Err(_) => Ok(()),
     }
 }

@@ -7,14 +7,13 @@
 //! TypeScript shapes of the options and results are in [`types`].
 
 mod convert;
+#[doc(hidden)]
+pub mod read;
 mod types;
 
-use crate::prep::{CatalogItem, RawEvent};
-use crate::recommender::{Diversity, Filters, FineTuneConfig, KindWeights};
-use crate::recommender::{
-    RecommendOptions, Recommender, RecommenderConfig, SimilarOptions, TrainOptions, MAX_TRACK_BATCH,
-};
+use crate::recommender::{Recommender, MAX_TRACK_BATCH};
 use convert::{bytes, check_keys, check_nested, number, options, record, records, string, to_js};
+use read::*;
 use wasm_bindgen::prelude::*;
 
 pub mod bench;
@@ -81,10 +80,10 @@ impl LocalRecCore {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "LocalRecConfig | undefined")] config: JsValue,
     ) -> Result<LocalRecCore, JsError> {
-        check_keys::<RecommenderConfig>("config", &config)?;
-        check_nested::<FineTuneConfig>("config", &config, "fineTune")?;
-        check_nested::<KindWeights>("config", &config, "kindWeights")?;
-        let cfg: RecommenderConfig = options("config", config)?;
+        check_keys("config", &config, CONFIG_FIELDS)?;
+        check_nested("config", &config, "fineTune", FINE_TUNE_FIELDS)?;
+        check_nested("config", &config, "kindWeights", KIND_WEIGHTS_FIELDS)?;
+        let cfg = options("config", config, recommender_config)?;
         Ok(LocalRecCore {
             inner: Recommender::new(cfg).map_err(to_js_error)?,
         })
@@ -103,7 +102,7 @@ impl LocalRecCore {
         #[wasm_bindgen(unchecked_param_type = "CatalogItem[]")] items: JsValue,
     ) -> Result<JsValue, JsError> {
         let max = self.inner.config().max_catalog_items;
-        let items: Vec<CatalogItem> = records("items", items, max)?;
+        let items = records("items", items, max, catalog_item)?;
         to_js(&self.inner.load_catalog(items).map_err(to_js_error)?)
     }
 
@@ -127,7 +126,7 @@ impl LocalRecCore {
         now_ms: JsValue,
     ) -> Result<JsValue, JsError> {
         let now = number("nowMs", &now_ms, js_sys::Date::now)?;
-        let e: RawEvent = record("event", event)?;
+        let e = record("event", event, raw_event)?;
         to_js(&self.inner.track(vec![e], now).map_err(to_js_error)?)
     }
 
@@ -140,7 +139,7 @@ impl LocalRecCore {
         now_ms: JsValue,
     ) -> Result<JsValue, JsError> {
         let now = number("nowMs", &now_ms, js_sys::Date::now)?;
-        let es: Vec<RawEvent> = records("events", events, MAX_TRACK_BATCH)?;
+        let es = records("events", events, MAX_TRACK_BATCH, raw_event)?;
         to_js(&self.inner.track(es, now).map_err(to_js_error)?)
     }
 
@@ -150,8 +149,8 @@ impl LocalRecCore {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "TrainBudget | undefined")] opts: JsValue,
     ) -> Result<JsValue, JsError> {
-        check_keys::<TrainOptions>("train options", &opts)?;
-        let o: TrainOptions = options("train options", opts)?;
+        check_keys("train options", &opts, TRAIN_FIELDS)?;
+        let o = options("train options", opts, train_options)?;
         to_js(&self.inner.train_start(&o).map_err(to_js_error)?)
     }
 
@@ -178,10 +177,10 @@ impl LocalRecCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "RecommendOptions | undefined")] opts: JsValue,
     ) -> Result<JsValue, JsError> {
-        check_keys::<RecommendOptions>("recommend options", &opts)?;
-        check_nested::<Filters>("recommend options", &opts, "filters")?;
-        check_nested::<Diversity>("recommend options", &opts, "diversity")?;
-        let o: RecommendOptions = options("recommend options", opts)?;
+        check_keys("recommend options", &opts, RECOMMEND_FIELDS)?;
+        check_nested("recommend options", &opts, "filters", FILTERS_FIELDS)?;
+        check_nested("recommend options", &opts, "diversity", DIVERSITY_FIELDS)?;
+        let o = options("recommend options", opts, recommend_options)?;
         to_js(&self.inner.recommend(&o).map_err(to_js_error)?)
     }
 
@@ -193,9 +192,9 @@ impl LocalRecCore {
         #[wasm_bindgen(unchecked_param_type = "SimilarOptions | undefined")] opts: JsValue,
     ) -> Result<JsValue, JsError> {
         let id = string("itemId", &item_id, 1024)?;
-        check_keys::<SimilarOptions>("similar options", &opts)?;
-        check_nested::<Filters>("similar options", &opts, "filters")?;
-        let o: SimilarOptions = options("similar options", opts)?;
+        check_keys("similar options", &opts, SIMILAR_FIELDS)?;
+        check_nested("similar options", &opts, "filters", FILTERS_FIELDS)?;
+        let o = options("similar options", opts, similar_options)?;
         to_js(&self.inner.similar(&id, &o).map_err(to_js_error)?)
     }
 
@@ -276,7 +275,7 @@ impl LocalRecCore {
 mod tests {
     #[test]
     fn field_names_of_option_types() {
-        use super::convert::field_names;
+        use super::convert::probe::field_names;
         let f = field_names::<crate::recommender::RecommendOptions>();
         assert_eq!(f, &["k", "filters", "diversity"]);
         assert!(field_names::<crate::recommender::RecommenderConfig>().contains(&"halfLifeDays"));

@@ -87,6 +87,98 @@ pub fn inserted_pair<K: Ord, V>(mut map: BTreeMap<K, V>, (key, value): (K, V)) -
     map
 }
 
+/// A map with `u32` keys that is built once and then only read: the `(key, value)` pairs sorted
+/// by key, one per key, found by binary search. It stands for a `BTreeMap<u32, V>` filled by
+/// `insert` (or `*entry(k).or_insert(0.0) += v`) and then read, with the same keys, values and
+/// key order, but without the B-tree's code (node splits, entries, drops) per value type; the
+/// build is one [`sort_u64_u32`] of (key, position) pairs, shared by every value type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct U32Map<V> {
+    pairs: Vec<(u32, V)>,
+}
+
+impl<V> Default for U32Map<V> {
+    fn default() -> Self {
+        U32Map { pairs: Vec::new() }
+    }
+}
+
+impl<V: Copy> U32Map<V> {
+    /// The map `pairs` inserted in order gives: a later value for a key replaces the earlier one.
+    pub fn from_last(pairs: &[(u32, V)]) -> Self {
+        let mut out: Vec<(u32, V)> = Vec::with_capacity(pairs.len());
+        for &(_, position) in &key_order(pairs) {
+            let Some(&(key, value)) = pairs.get(position as usize) else {
+                continue;
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == key => last.1 = value,
+                _ => out.push((key, value)),
+            }
+        }
+        U32Map { pairs: out }
+    }
+
+    /// The value for `key`, if any.
+    pub fn get(&self, key: u32) -> Option<V> {
+        self.pairs
+            .binary_search_by(|p| p.0.cmp(&key))
+            .ok()
+            .and_then(|i| self.pairs.get(i))
+            .map(|p| p.1)
+    }
+
+    /// The keys in ascending order.
+    pub fn keys(&self) -> impl Iterator<Item = u32> + '_ {
+        self.pairs.iter().map(|p| p.0)
+    }
+
+    /// The `(key, value)` pairs in ascending key order.
+    pub fn pairs(&self) -> &[(u32, V)] {
+        &self.pairs
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether the map holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
+impl U32Map<f64> {
+    /// Each key's sum of its values, added from `0.0` in the order of `pairs`: bit for bit what
+    /// `*map.entry(key).or_insert(0.0) += value` over `pairs` leaves in a `BTreeMap`.
+    pub fn from_sums(pairs: &[(u32, f64)]) -> Self {
+        let mut out: Vec<(u32, f64)> = Vec::with_capacity(pairs.len());
+        for &(_, position) in &key_order(pairs) {
+            let Some(&(key, value)) = pairs.get(position as usize) else {
+                continue;
+            };
+            match out.last_mut() {
+                Some(last) if last.0 == key => last.1 += value,
+                // From 0.0 as the entry did: 0.0 + -0.0 is +0.0.
+                _ => out.push((key, 0.0 + value)),
+            }
+        }
+        U32Map { pairs: out }
+    }
+}
+
+/// (key, position) of every pair, sorted by key and, within a key, by position (a stable order).
+fn key_order<V>(pairs: &[(u32, V)]) -> Vec<(u64, u32)> {
+    let mut order: Vec<(u64, u32)> = pairs
+        .iter()
+        .enumerate()
+        .map(|(position, p)| (u64::from(p.0), position as u32))
+        .collect();
+    sort_u64_u32(&mut order);
+    order
+}
+
 /// Sorts `u32`s in ascending order (the result of `sort_unstable`) with an LSD radix sort:
 /// one counting pass per byte, O(n), a scratch copy of `v`, and one small copy of the code
 /// instead of the standard library's pattern-defeating quicksort per element type.
@@ -208,6 +300,49 @@ fn apply_permutation<T>(v: &mut [T], perm: &mut [usize]) {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+
+    #[test]
+    fn u32_map_equals_a_btree_map_filled_the_same_way() {
+        let mut rng = Rng::new(11);
+        for n in [0usize, 1, 2, 5, 40, 300, 3000] {
+            // Few distinct keys (and some large ones), so keys repeat and sums have many terms.
+            let pairs: Vec<(u32, f64)> = (0..n)
+                .map(|_| {
+                    let key = match rng.below(4) {
+                        0 => u32::MAX - rng.below(3) as u32,
+                        _ => rng.below(50) as u32 * 977,
+                    };
+                    (key, f64::from(rng.normal()) * 1e3)
+                })
+                .collect();
+            let mut sums = BTreeMap::new();
+            let mut last = BTreeMap::new();
+            for &(k, v) in &pairs {
+                *sums.entry(k).or_insert(0.0) += v;
+                last.insert(k, v);
+            }
+            let ours = U32Map::from_sums(&pairs);
+            let expected: Vec<(u32, u64)> =
+                sums.iter().map(|(&k, v)| (k, f64::to_bits(*v))).collect();
+            let got: Vec<(u32, u64)> = ours
+                .pairs()
+                .iter()
+                .map(|&(k, v)| (k, v.to_bits()))
+                .collect();
+            assert_eq!(got, expected, "sums, n = {n}");
+            let ours = U32Map::from_last(&pairs);
+            assert_eq!(
+                ours.pairs(),
+                last.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>()
+            );
+            assert_eq!(ours.len(), last.len());
+            for probe in [0u32, 977, 978, u32::MAX, u32::MAX - 1, 48 * 977] {
+                assert_eq!(ours.get(probe), last.get(&probe).copied(), "get({probe})");
+            }
+            assert!(ours.keys().eq(last.keys().copied()));
+        }
+        assert!(U32Map::<u32>::default().is_empty());
+    }
 
     #[test]
     fn matches_the_standard_stable_sort_on_random_inputs() {

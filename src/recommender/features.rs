@@ -33,7 +33,7 @@
 use super::base::BaseStats;
 use super::catalog::{jaccard, Item, ItemTable};
 use super::profile::{Profile, TokenAffinities};
-use std::collections::BTreeMap;
+use crate::sort::U32Map;
 
 /// Length of a feature vector.
 pub const FEATURES: usize = 13;
@@ -54,12 +54,12 @@ pub struct Context<'a> {
     profile: &'a Profile,
     /// (item, recency weight) of recent items, most recent first.
     recent: Vec<(u32, f32)>,
-    local_co: BTreeMap<u32, f64>,
-    base_co: BTreeMap<u32, f64>,
+    local_co: U32Map<f64>,
+    base_co: U32Map<f64>,
     base: Option<&'a BaseStats>,
     mean_log_price: Option<f64>,
     /// The base model's re-ranker probabilities by catalog index (empty without one).
-    ranker: BTreeMap<u32, f32>,
+    ranker: U32Map<f32>,
     /// Items some per-item map above or in the profile holds: the others
     /// skip those lookups (`recommend` computes features for every item).
     touched: Vec<bool>,
@@ -82,20 +82,23 @@ impl<'a> Context<'a> {
             .enumerate()
             .map(|(age, &i)| (i, 0.85f32.powi(age as i32)))
             .collect();
-        let mut local_co = BTreeMap::new();
-        let mut base_co = BTreeMap::new();
+        // The contributions in the order the B-tree maps used to take them: the same sums.
+        let mut local_co = Vec::new();
+        let mut base_co = Vec::new();
         for &(h, rw) in &recent {
             if let Some(co) = profile.co_occurring(h) {
                 for (&c, &n) in co {
-                    *local_co.entry(c).or_insert(0.0) += rw as f64 * n;
+                    local_co.push((c, rw as f64 * n));
                 }
             }
             if let Some(b) = base {
                 for (c, w) in b.neighbours(h) {
-                    *base_co.entry(c).or_insert(0.0) += rw as f64 * w as f64;
+                    base_co.push((c, rw as f64 * w as f64));
                 }
             }
         }
+        let local_co = U32Map::from_sums(&local_co);
+        let base_co = U32Map::from_sums(&base_co);
         let mut recent_tokens = vec![false; table.token_count()];
         for &(h, _) in &recent {
             for &t in table.get(h).map_or(&[][..], |it| &it.tokens) {
@@ -114,7 +117,7 @@ impl<'a> Context<'a> {
             base_co,
             base,
             mean_log_price: profile.mean_log_price(),
-            ranker: BTreeMap::new(),
+            ranker: U32Map::default(),
             touched: Vec::new(),
             category_aff: table
                 .categories()
@@ -135,9 +138,9 @@ impl<'a> Context<'a> {
         let keys = self
             .profile
             .touched_items()
-            .chain(self.local_co.keys().copied())
-            .chain(self.base_co.keys().copied())
-            .chain(self.ranker.keys().copied());
+            .chain(self.local_co.keys())
+            .chain(self.base_co.keys())
+            .chain(self.ranker.keys());
         for i in keys {
             if let Some(t) = touched.get_mut(i as usize) {
                 *t = true;
@@ -148,7 +151,7 @@ impl<'a> Context<'a> {
     }
 
     /// Adds the base model's re-ranker probabilities (catalog index → probability).
-    pub fn with_ranker_scores(mut self, scores: BTreeMap<u32, f32>) -> Self {
+    pub fn with_ranker_scores(mut self, scores: U32Map<f32>) -> Self {
         self.ranker = scores;
         self.with_touched()
     }
@@ -162,7 +165,6 @@ impl<'a> Context<'a> {
             .keys()
             .chain(self.local_co.keys())
             .chain(self.base_co.keys())
-            .copied()
             .collect();
         crate::sort::sort_u32(&mut out);
         out.dedup();
@@ -177,7 +179,7 @@ impl<'a> Context<'a> {
 
     /// The base re-ranker's probability for an item (0 when not a candidate).
     pub fn ranker_score(&self, item: u32) -> f32 {
-        self.ranker.get(&item).copied().unwrap_or(0.0)
+        self.ranker.get(item).unwrap_or(0.0)
     }
 
     /// The feature vector of candidate `item`.
@@ -197,12 +199,12 @@ impl<'a> Context<'a> {
         let touched = self.is_touched(item);
         if touched {
             x[4] = (p.strength(item) / 3.0).tanh() as f32;
-            x[5] = self.local_co.get(&item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
+            x[5] = self.local_co.get(item).map_or(0.0, |v| (v / 2.0).tanh()) as f32;
         }
         if let Some(b) = self.base {
             x[6] = b.popularity(item);
             if touched {
-                x[7] = self.base_co.get(&item).map_or(0.0, |v| v.tanh()) as f32;
+                x[7] = self.base_co.get(item).map_or(0.0, |v| v.tanh()) as f32;
             }
         }
         x[8] = it.rating.map_or(0.0, |r| (r / 5.0).clamp(0.0, 1.0)) as f32;

@@ -97,15 +97,16 @@ use crate::codec::{open, seal, Reader, Writer};
 use crate::error::{Error, Result};
 use crate::fmtnum::Num;
 use crate::prep::{CatalogItem, EventKind, RawEvent};
+use crate::sort::U32Map;
 use catalog::jaccard;
 use features::{prior_score, Context, PRIOR_WEIGHTS};
 use profile::Profile;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use train::{Head, TrainingRun};
 
 /// Catalog items the base model ranks mainly by its embedding → the closest recent item.
-type EmbeddingNear = BTreeMap<u32, u32>;
+type EmbeddingNear = U32Map<u32>;
 
 /// Most events one `track` call accepts (a larger batch is an error).
 pub const MAX_TRACK_BATCH: usize = 10_000;
@@ -304,18 +305,15 @@ impl Recommender {
 
     /// The base re-ranker's probabilities for its top candidates given the
     /// events (catalog indices). Empty without a base model or on error.
-    fn ranker_scores(&self, events: &[(u32, EventKind, f64)]) -> BTreeMap<u32, f32> {
+    fn ranker_scores(&self, events: &[(u32, EventKind, f64)]) -> U32Map<f32> {
         self.ranked_by_base(events).0
     }
 
     /// The base re-ranker's probabilities (catalog index → probability), and the candidates it
     /// ranks mainly because of the learned embedding (catalog index → the closest recent item).
-    fn ranked_by_base(
-        &self,
-        events: &[(u32, EventKind, f64)],
-    ) -> (BTreeMap<u32, f32>, EmbeddingNear) {
+    fn ranked_by_base(&self, events: &[(u32, EventKind, f64)]) -> (U32Map<f32>, EmbeddingNear) {
         let Some(link) = &self.link else {
-            return (BTreeMap::new(), BTreeMap::new());
+            return (U32Map::default(), U32Map::default());
         };
         let history = self.base_history(events);
         let mut scratch = crate::rec::RankScratch::default();
@@ -324,18 +322,18 @@ impl Recommender {
             .rank(&history, 300, &mut scratch)
             .unwrap_or_default();
         let catalog = |m: u32| link.stats.catalog_index(m);
-        let mut scores = BTreeMap::new();
-        let mut near = BTreeMap::new();
+        let mut scores = Vec::new();
+        let mut near = Vec::new();
         for s in ranked.iter().filter(|s| s.score.is_finite()) {
             let Some(c) = catalog(s.item) else { continue };
-            scores.insert(c, s.score);
+            scores.push((c, s.score));
             if s.signals.embedding_dominates() {
                 if let Some(h) = s.signals.similar_to.and_then(catalog) {
-                    near.insert(c, h);
+                    near.push((c, h));
                 }
             }
         }
-        (scores, near)
+        (U32Map::from_last(&scores), U32Map::from_last(&near))
     }
 
     /// The logged events as (catalog index, kind, time), known items only.
@@ -583,12 +581,13 @@ impl Recommender {
         let ctx =
             Context::new(table, &self.profile, self.base_stats()).with_ranker_scores(ranker_scores);
         let paths = opts.filters.category_paths();
-        let excluded: BTreeSet<u32> = opts
+        let excluded: Vec<u32> = opts
             .filters
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .fold(BTreeSet::new(), crate::sort::inserted);
+            .collect();
+        let excluded = sorted_distinct(excluded);
         let mut scored: Vec<(f32, u32)> = Vec::with_capacity(table.len());
         // Features of a block of candidates, scored by the head together.
         const BLOCK: usize = 256;
@@ -628,7 +627,7 @@ impl Recommender {
             let i = i as u32;
             // Purchases and the cart are in the profile: only touched items can be in them.
             let touched = ctx.is_touched(i);
-            if excluded.contains(&i)
+            if excluded.binary_search(&i).is_ok()
                 || (touched && opts.filters.exclude_purchased && self.profile.purchased(i))
                 || (touched && opts.filters.exclude_in_cart && self.profile.in_cart(i))
                 || !opts.filters.item_passes(item, &paths)
@@ -661,7 +660,7 @@ impl Recommender {
         let mut items = Vec::with_capacity(picked.len());
         for (s, i) in picked {
             let x = ctx.features(i);
-            let near = embedding_near.get(&i).copied();
+            let near = embedding_near.get(i);
             items.push(self.reason(table, &ctx, i, &x, s, near));
         }
         let note = if items.len() < opts.k {
@@ -799,12 +798,13 @@ impl Recommender {
             .get(q)
             .ok_or_else(|| Error::invalid("itemId", item_id, "not in the catalog"))?;
         let paths = opts.filters.category_paths();
-        let excluded: BTreeSet<u32> = opts
+        let excluded: Vec<u32> = opts
             .filters
             .exclude_ids
             .iter()
             .filter_map(|id| table.index_of(id.trim()))
-            .fold(BTreeSet::new(), crate::sort::inserted);
+            .collect();
+        let excluded = sorted_distinct(excluded);
         let local = self.profile.co_occurring(q);
         // The query's base neighbours, sorted by catalog index for the lookups below.
         let mut base_n: Vec<(u32, f32)> = self
@@ -828,7 +828,7 @@ impl Recommender {
         for (i, it) in table.items().iter().enumerate() {
             let i = i as u32;
             if i == q
-                || excluded.contains(&i)
+                || excluded.binary_search(&i).is_ok()
                 || (opts.filters.exclude_purchased && self.profile.purchased(i))
                 || (opts.filters.exclude_in_cart && self.profile.in_cart(i))
                 || !opts.filters.item_passes(it, &paths)
@@ -1026,11 +1026,12 @@ impl Recommender {
         Inspection {
             events: events.len(),
             unsaved_events: self.log.unsaved_count(),
-            distinct_items: events
-                .iter()
-                .map(|e| e.item.as_str())
-                .fold(BTreeSet::new(), crate::sort::inserted)
-                .len(),
+            distinct_items: {
+                let mut ids: Vec<&str> = events.iter().map(|e| e.item.as_str()).collect();
+                crate::sort::sort(&mut ids);
+                ids.dedup();
+                ids.len()
+            },
             by_kind,
             first_event_ms: events.first().map(|e| e.ts_ms),
             last_event_ms: events.last().map(|e| e.ts_ms),
@@ -1112,14 +1113,25 @@ fn diversify(table: &ItemTable, sorted: &[(f32, u32)], k: usize, d: &Diversity) 
             .get(i)
             .and_then(|t| t.category_path().first().cloned())
     };
-    let mut per_cat: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    // Items taken per top category; a few dozen at most, so a list searched in order.
+    let mut per_cat: Vec<(Option<String>, usize)> = Vec::new();
+    fn taken(per_cat: &mut Vec<(Option<String>, usize)>, cat: Option<String>) -> &mut usize {
+        let at = match per_cat.iter().position(|c| c.0 == cat) {
+            Some(at) => at,
+            None => {
+                per_cat.push((cat, 0));
+                per_cat.len() - 1
+            }
+        };
+        &mut per_cat[at].1
+    }
     let mut out = Vec::with_capacity(k);
     let Some(lambda) = d.mmr_lambda else {
         for &(s, i) in sorted {
             if out.len() == k {
                 break;
             }
-            let c = per_cat.entry(top_cat(i)).or_insert(0);
+            let c = taken(&mut per_cat, top_cat(i));
             if *c < cap {
                 *c += 1;
                 out.push((s, i));
@@ -1137,7 +1149,8 @@ fn diversify(table: &ItemTable, sorted: &[(f32, u32)], k: usize, d: &Diversity) 
     while out.len() < k && !pool.is_empty() {
         let mut best: Option<(f32, usize)> = None;
         for (pi, &(s, i)) in pool.iter().enumerate() {
-            if per_cat.get(&top_cat(i)).copied().unwrap_or(0) >= cap {
+            let cat = top_cat(i);
+            if per_cat.iter().find(|c| c.0 == cat).map_or(0, |c| c.1) >= cap {
                 continue;
             }
             let toks = table.get(i).map_or(&[][..], |t| &t.tokens);
@@ -1154,10 +1167,17 @@ fn diversify(table: &ItemTable, sorted: &[(f32, u32)], k: usize, d: &Diversity) 
         }
         let Some((_, pi)) = best else { break };
         let (s, i) = pool.remove(pi);
-        *per_cat.entry(top_cat(i)).or_insert(0) += 1;
+        *taken(&mut per_cat, top_cat(i)) += 1;
         out.push((s, i));
     }
     out
+}
+
+/// `ids` sorted ascending without repeats, for `binary_search`.
+fn sorted_distinct(mut ids: Vec<u32>) -> Vec<u32> {
+    crate::sort::sort_u32(&mut ids);
+    ids.dedup();
+    ids
 }
 
 #[cfg(test)]

@@ -273,8 +273,7 @@ impl Head {
 }
 
 /// The base re-ranker's scores for a prefix of events (catalog index, kind, time).
-pub type RankerFn<'a> =
-    dyn Fn(&[(u32, EventKind, f64)]) -> std::collections::BTreeMap<u32, f32> + 'a;
+pub type RankerFn<'a> = dyn Fn(&[(u32, EventKind, f64)]) -> crate::sort::U32Map<f32> + 'a;
 
 /// Per-call overrides of the configured fine-tuning budget (all optional).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -179,6 +179,113 @@ fn key_order<V>(pairs: &[(u32, V)]) -> Vec<(u64, u32)> {
     order
 }
 
+/// A small ordered map that is updated in place: `(key, value)` pairs kept sorted by key in one
+/// `Vec`, found by binary search. Iteration is in ascending key order, as a `BTreeMap`'s, but
+/// the code per key/value type is a binary search and a `Vec` insert instead of a B-tree's
+/// node handling. A new key costs a shift of the pairs after it (O(len)), so it suits maps of
+/// hundreds to a few thousand keys that are read much more often than they gain keys (the
+/// shopper profile: one map entry per distinct item, category, brand or token touched).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortedMap<K, V> {
+    pairs: Vec<(K, V)>,
+}
+
+impl<K, V> Default for SortedMap<K, V> {
+    fn default() -> Self {
+        SortedMap { pairs: Vec::new() }
+    }
+}
+
+impl<K: Ord, V> SortedMap<K, V> {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> std::result::Result<usize, usize>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.pairs.binary_search_by(|p| p.0.borrow().cmp(key))
+    }
+
+    /// The value for `key`, if any.
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key)
+            .ok()
+            .and_then(|i| self.pairs.get(i))
+            .map(|p| &p.1)
+    }
+
+    /// The value for `key`, if any, to change in place.
+    pub fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        let at = self.find(key).ok()?;
+        self.pairs.get_mut(at).map(|p| &mut p.1)
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// The value for `key`, first inserting `make()` if there is none
+    /// (`BTreeMap::entry(key).or_insert_with(make)`).
+    pub fn value_or(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        let at = match self.find(&key) {
+            Ok(at) => at,
+            Err(at) => {
+                self.pairs.insert(at, (key, make()));
+                at
+            }
+        };
+        // `at` is a position the search or the insert just produced.
+        &mut self.pairs[at].1
+    }
+
+    /// Removes `key` and returns its value, if it had one.
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        let at = self.find(key).ok()?;
+        Some(self.pairs.remove(at).1)
+    }
+
+    /// The keys in ascending order.
+    pub fn keys(&self) -> impl Iterator<Item = &K> + '_ {
+        self.pairs.iter().map(|p| &p.0)
+    }
+
+    /// The values in ascending key order, to change in place.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
+        self.pairs.iter_mut().map(|p| &mut p.1)
+    }
+
+    /// The `(key, value)` pairs in ascending key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
+        self.pairs.iter().map(|p| (&p.0, &p.1))
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether the map holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
 /// Sorts `u32`s in ascending order (the result of `sort_unstable`) with an LSD radix sort:
 /// one counting pass per byte, O(n), a scratch copy of `v`, and one small copy of the code
 /// instead of the standard library's pattern-defeating quicksort per element type.
@@ -300,6 +407,48 @@ fn apply_permutation<T>(v: &mut [T], perm: &mut [usize]) {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+
+    #[test]
+    fn sorted_map_follows_a_btree_map_through_random_updates() {
+        let mut rng = Rng::new(5);
+        let mut ours: SortedMap<u32, f64> = SortedMap::new();
+        let mut reference: BTreeMap<u32, f64> = BTreeMap::new();
+        for step in 0..4000 {
+            let key = rng.below(200) as u32;
+            let value = f64::from(rng.normal());
+            match rng.below(4) {
+                0 => assert_eq!(ours.remove(&key), reference.remove(&key), "step {step}"),
+                1 => {
+                    if let (Some(a), Some(b)) = (ours.get_mut(&key), reference.get_mut(&key)) {
+                        *a -= value;
+                        *b -= value;
+                    }
+                }
+                _ => {
+                    *ours.value_or(key, || 0.0) += value;
+                    *reference.entry(key).or_insert(0.0) += value;
+                }
+            }
+            assert_eq!(ours.contains_key(&key), reference.contains_key(&key));
+            assert_eq!(ours.get(&key), reference.get(&key));
+        }
+        assert_eq!(ours.len(), reference.len());
+        assert!(ours.iter().eq(reference.iter()));
+        assert!(ours.keys().eq(reference.keys()));
+        for v in ours.values_mut() {
+            *v *= 0.5;
+        }
+        assert!(ours
+            .iter()
+            .all(|(k, v)| reference.get(k).map(|r| r * 0.5) == Some(*v)));
+
+        let mut names: SortedMap<String, f64> = SortedMap::default();
+        *names.value_or("b".to_string(), || 0.0) += 1.0;
+        *names.value_or("a".to_string(), || 0.0) += 2.0;
+        assert_eq!(names.get("a"), Some(&2.0));
+        assert!(names.keys().map(String::as_str).eq(["a", "b"]));
+        assert!(!names.is_empty() && names.get("c").is_none());
+    }
 
     #[test]
     fn u32_map_equals_a_btree_map_filled_the_same_way() {

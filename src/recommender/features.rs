@@ -87,7 +87,7 @@ impl<'a> Context<'a> {
         let mut base_co = Vec::new();
         for &(h, rw) in &recent {
             if let Some(co) = profile.co_occurring(h) {
-                for (&c, &n) in co {
+                for (&c, &n) in co.iter() {
                     local_co.push((c, rw as f64 * n));
                 }
             }

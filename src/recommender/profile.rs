@@ -7,8 +7,9 @@
 //! and read back multiplied by `2^((origin − now)/h)`. When the exponent grows
 //! large everything is rescaled once and `origin` moves forward.
 //!
-//! Every map is a `BTreeMap`: sums iterate in a fixed order, so the same
-//! history gives bit-identical features natively and in the browser.
+//! Every map is a [`SortedMap`] (a sorted `Vec`, iterated in key order like a
+//! `BTreeMap`): sums iterate in a fixed order, so the same history gives
+//! bit-identical features natively and in the browser.
 //!
 //! ```
 //! use localrec::prep::{CatalogItem, EventKind};
@@ -22,7 +23,7 @@
 use super::catalog::ItemTable;
 use super::config::RecommenderConfig;
 use crate::prep::EventKind;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sort::SortedMap;
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Recent distinct items remembered for "because you viewed" and similarity.
@@ -40,11 +41,12 @@ pub struct Profile {
     /// Latest event time seen (the "now" of the profile).
     pub last_ts: Option<f64>,
     pub first_ts: Option<f64>,
-    item_strength: BTreeMap<u32, f64>,
-    strongest_kind: BTreeMap<u32, EventKind>,
-    token_aff: BTreeMap<u32, f64>,
-    category_aff: BTreeMap<String, f64>,
-    brand_aff: BTreeMap<String, f64>,
+    /// Per item: the decayed strength and the strongest kind of event (one map, so a new item
+    /// costs one sorted insert).
+    item_strength: SortedMap<u32, (f64, EventKind)>,
+    token_aff: SortedMap<u32, f64>,
+    category_aff: SortedMap<String, f64>,
+    brand_aff: SortedMap<String, f64>,
     log_price_sum: f64,
     price_weight: f64,
     token_total: f64,
@@ -52,10 +54,10 @@ pub struct Profile {
     brand_total: f64,
     /// Most recent distinct items, most recent last.
     recent: Vec<u32>,
-    purchased: BTreeSet<u32>,
-    cart: BTreeMap<u32, f64>,
+    purchased: SortedMap<u32, ()>,
+    cart: SortedMap<u32, f64>,
     /// Within-session co-occurrence counts (symmetric).
-    co: BTreeMap<u32, BTreeMap<u32, f64>>,
+    co: SortedMap<u32, SortedMap<u32, f64>>,
     session: Vec<u32>,
     pub events: usize,
 }
@@ -98,20 +100,19 @@ impl Profile {
             origin: 0.0,
             last_ts: None,
             first_ts: None,
-            item_strength: BTreeMap::new(),
-            strongest_kind: BTreeMap::new(),
-            token_aff: BTreeMap::new(),
-            category_aff: BTreeMap::new(),
-            brand_aff: BTreeMap::new(),
+            item_strength: SortedMap::new(),
+            token_aff: SortedMap::new(),
+            category_aff: SortedMap::new(),
+            brand_aff: SortedMap::new(),
             log_price_sum: 0.0,
             price_weight: 0.0,
             token_total: 0.0,
             category_total: 0.0,
             brand_total: 0.0,
             recent: Vec::new(),
-            purchased: BTreeSet::new(),
-            cart: BTreeMap::new(),
-            co: BTreeMap::new(),
+            purchased: SortedMap::new(),
+            cart: SortedMap::new(),
+            co: SortedMap::new(),
             session: Vec::new(),
             events: 0,
         }
@@ -124,7 +125,7 @@ impl Profile {
 
     fn rescale(&mut self, factor: f64) {
         for v in self.item_strength.values_mut() {
-            *v *= factor;
+            v.0 *= factor;
         }
         for v in self.token_aff.values_mut() {
             *v *= factor;
@@ -172,22 +173,28 @@ impl Profile {
         self.first_ts = Some(self.first_ts.map_or(ts_ms, |f| f.min(ts_ms)));
         self.last_ts = Some(self.last_ts.map_or(ts_ms, |l| l.max(ts_ms)));
 
-        *self.item_strength.entry(item).or_insert(0.0) += w;
-        let strongest = self.strongest_kind.entry(item).or_insert(kind);
+        let (strength, strongest) = self.item_strength.value_or(item, || (0.0, kind));
+        *strength += w;
         if kind_rank(kind) > kind_rank(*strongest) {
             *strongest = kind;
         }
         let token_w = w / (it.tokens.len().max(1) as f64).sqrt();
         for &t in &it.tokens {
-            *self.token_aff.entry(t).or_insert(0.0) += token_w;
+            *self.token_aff.value_or(t, || 0.0) += token_w;
         }
         self.token_total += w.abs() * (it.tokens.len().max(1) as f64).sqrt();
         if let Some(cat) = it.category_str() {
-            *self.category_aff.entry(cat.to_string()).or_insert(0.0) += w;
+            match self.category_aff.get_mut(cat) {
+                Some(v) => *v += w,
+                None => *self.category_aff.value_or(cat.to_string(), || 0.0) += w,
+            }
             self.category_total += w.abs();
         }
         if let Some(b) = it.brand_str() {
-            *self.brand_aff.entry(b.to_string()).or_insert(0.0) += w;
+            match self.brand_aff.get_mut(b) {
+                Some(v) => *v += w,
+                None => *self.brand_aff.value_or(b.to_string(), || 0.0) += w,
+            }
             self.brand_total += w.abs();
         }
         if let Some(p) = it.price {
@@ -198,10 +205,10 @@ impl Profile {
         }
         match kind {
             EventKind::Purchase => {
-                self.purchased.insert(item);
+                self.purchased.value_or(item, || ());
                 self.cart.remove(&item);
             }
-            EventKind::AddToCart => *self.cart.entry(item).or_insert(0.0) += quantity.max(1.0),
+            EventKind::AddToCart => *self.cart.value_or(item, || 0.0) += quantity.max(1.0),
             EventKind::RemoveFromCart => {
                 if let Some(q) = self.cart.get_mut(&item) {
                     *q -= quantity.max(1.0);
@@ -224,8 +231,14 @@ impl Profile {
         }
         if kind != EventKind::RemoveFromCart && !self.session.contains(&item) {
             for &other in &self.session {
-                *self.co.entry(other).or_default().entry(item).or_insert(0.0) += 1.0;
-                *self.co.entry(item).or_default().entry(other).or_insert(0.0) += 1.0;
+                *self
+                    .co
+                    .value_or(other, SortedMap::new)
+                    .value_or(item, || 0.0) += 1.0;
+                *self
+                    .co
+                    .value_or(item, SortedMap::new)
+                    .value_or(other, || 0.0) += 1.0;
             }
             self.session.push(item);
             if self.session.len() > SESSION_WINDOW {
@@ -244,11 +257,11 @@ impl Profile {
 
     /// Decayed, kind-weighted interaction strength with an item (0 if none).
     pub fn strength(&self, item: u32) -> f64 {
-        self.item_strength.get(&item).copied().unwrap_or(0.0) * self.now_scale()
+        self.item_strength.get(&item).map_or(0.0, |v| v.0) * self.now_scale()
     }
     /// The strongest kind of event on an item (purchase > cart > click > view).
     pub fn strongest_kind(&self, item: u32) -> Option<EventKind> {
-        self.strongest_kind.get(&item).copied()
+        self.item_strength.get(&item).map(|v| v.1)
     }
     /// Share of the attribute-token affinity the item's tokens hold, in [-1, 1].
     pub fn token_affinity(&self, tokens: &[u32]) -> f64 {
@@ -263,7 +276,7 @@ impl Profile {
     /// array read per token instead of a map search (same sums, same order).
     pub fn token_affinities(&self, token_count: usize) -> TokenAffinities {
         let mut by_token = vec![None; token_count];
-        for (&t, &v) in &self.token_aff {
+        for (&t, &v) in self.token_aff.iter() {
             if let Some(slot) = by_token.get_mut(t as usize) {
                 *slot = Some(v);
             }
@@ -300,13 +313,13 @@ impl Profile {
         &self.recent
     }
     pub fn purchased(&self, item: u32) -> bool {
-        self.purchased.contains(&item)
+        self.purchased.contains_key(&item)
     }
     pub fn in_cart(&self, item: u32) -> bool {
         self.cart.contains_key(&item)
     }
     /// Items seen in the same session as `item`, with counts.
-    pub fn co_occurring(&self, item: u32) -> Option<&BTreeMap<u32, f64>> {
+    pub fn co_occurring(&self, item: u32) -> Option<&SortedMap<u32, f64>> {
         self.co.get(&item)
     }
     /// Every item any per-item table of the profile holds (strength,
@@ -314,14 +327,14 @@ impl Profile {
     pub fn touched_items(&self) -> impl Iterator<Item = u32> + '_ {
         self.item_strength
             .keys()
-            .chain(self.purchased.iter())
+            .chain(self.purchased.keys())
             .chain(self.cart.keys())
             .copied()
     }
     /// Every item with any interaction, with its strength (in index order).
     pub fn items(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
         let s = self.now_scale();
-        self.item_strength.iter().map(move |(&i, &v)| (i, v * s))
+        self.item_strength.iter().map(move |(&i, v)| (i, v.0 * s))
     }
     /// Number of distinct items interacted with.
     pub fn distinct_items(&self) -> usize {

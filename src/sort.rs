@@ -286,6 +286,91 @@ impl<K: Ord, V> SortedMap<K, V> {
     }
 }
 
+/// A [`SortedMap`] with `u32` keys split by the key's low bits into [`BUCKETS`] sorted maps, so
+/// a new key shifts about `len / BUCKETS` pairs instead of `len`: for maps that grow to tens of
+/// thousands of keys (the profile's per-item tables). Iteration visits the buckets in turn, so it
+/// is in a fixed order (the same for the same keys on every target) but not ascending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketedMap<V> {
+    buckets: Vec<SortedMap<u32, V>>,
+}
+
+/// The number of buckets of a [`BucketedMap`] (a power of two).
+pub const BUCKETS: usize = 64;
+
+impl<V> Default for BucketedMap<V> {
+    fn default() -> Self {
+        BucketedMap {
+            buckets: Vec::new(),
+        }
+    }
+}
+
+impl<V> BucketedMap<V> {
+    /// An empty map (the buckets are allocated with the first key).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn bucket(&self, key: u32) -> Option<&SortedMap<u32, V>> {
+        self.buckets.get(key as usize % BUCKETS)
+    }
+
+    /// The value for `key`, if any.
+    pub fn get(&self, key: &u32) -> Option<&V> {
+        self.bucket(*key)?.get(key)
+    }
+
+    /// The value for `key`, if any, to change in place.
+    pub fn get_mut(&mut self, key: &u32) -> Option<&mut V> {
+        self.buckets.get_mut(*key as usize % BUCKETS)?.get_mut(key)
+    }
+
+    /// Whether `key` has a value.
+    pub fn contains_key(&self, key: &u32) -> bool {
+        self.bucket(*key).is_some_and(|b| b.contains_key(key))
+    }
+
+    /// The value for `key`, first inserting `make()` if there is none.
+    pub fn value_or(&mut self, key: u32, make: impl FnOnce() -> V) -> &mut V {
+        if self.buckets.is_empty() {
+            self.buckets.resize_with(BUCKETS, SortedMap::new);
+        }
+        // The buckets exist now and `key % BUCKETS` is below their number.
+        self.buckets[key as usize % BUCKETS].value_or(key, make)
+    }
+
+    /// Removes `key` and returns its value, if it had one.
+    pub fn remove(&mut self, key: &u32) -> Option<V> {
+        self.buckets.get_mut(*key as usize % BUCKETS)?.remove(key)
+    }
+
+    /// The keys, bucket by bucket.
+    pub fn keys(&self) -> impl Iterator<Item = &u32> + '_ {
+        self.buckets.iter().flat_map(|b| b.keys())
+    }
+
+    /// The values, bucket by bucket, to change in place.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> + '_ {
+        self.buckets.iter_mut().flat_map(|b| b.values_mut())
+    }
+
+    /// The `(key, value)` pairs, bucket by bucket.
+    pub fn iter(&self) -> impl Iterator<Item = (&u32, &V)> + '_ {
+        self.buckets.iter().flat_map(|b| b.iter())
+    }
+
+    /// The number of keys.
+    pub fn len(&self) -> usize {
+        self.buckets.iter().map(|b| b.len()).sum()
+    }
+
+    /// Whether the map holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.iter().all(|b| b.is_empty())
+    }
+}
+
 /// Sorts `u32`s in ascending order (the result of `sort_unstable`) with an LSD radix sort:
 /// one counting pass per byte, O(n), a scratch copy of `v`, and one small copy of the code
 /// instead of the standard library's pattern-defeating quicksort per element type.
@@ -448,6 +533,43 @@ mod tests {
         assert_eq!(names.get("a"), Some(&2.0));
         assert!(names.keys().map(String::as_str).eq(["a", "b"]));
         assert!(!names.is_empty() && names.get("c").is_none());
+    }
+
+    #[test]
+    fn bucketed_map_follows_a_btree_map_through_random_updates() {
+        let mut rng = Rng::new(9);
+        let mut ours: BucketedMap<f64> = BucketedMap::new();
+        let mut reference: BTreeMap<u32, f64> = BTreeMap::new();
+        assert!(ours.is_empty() && ours.get(&3).is_none() && ours.remove(&3).is_none());
+        for step in 0..4000 {
+            let key = rng.below(500) as u32 * 7;
+            let value = f64::from(rng.normal());
+            match rng.below(4) {
+                0 => assert_eq!(ours.remove(&key), reference.remove(&key), "step {step}"),
+                1 => {
+                    if let (Some(a), Some(b)) = (ours.get_mut(&key), reference.get_mut(&key)) {
+                        *a -= value;
+                        *b -= value;
+                    }
+                }
+                _ => {
+                    *ours.value_or(key, || 0.0) += value;
+                    *reference.entry(key).or_insert(0.0) += value;
+                }
+            }
+            assert_eq!(ours.contains_key(&key), reference.contains_key(&key));
+            assert_eq!(ours.get(&key), reference.get(&key));
+        }
+        assert_eq!(ours.len(), reference.len());
+        let mut pairs: Vec<(u32, f64)> = ours.iter().map(|(&k, &v)| (k, v)).collect();
+        pairs.sort_by_key(|p| p.0);
+        assert_eq!(
+            pairs,
+            reference.iter().map(|(&k, &v)| (k, v)).collect::<Vec<_>>()
+        );
+        assert_eq!(ours.keys().count(), reference.len());
+        ours.values_mut().for_each(|v| *v = 1.0);
+        assert!(ours.iter().all(|(_, &v)| v == 1.0));
     }
 
     #[test]

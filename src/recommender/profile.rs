@@ -8,8 +8,10 @@
 //! large everything is rescaled once and `origin` moves forward.
 //!
 //! Every map is a [`SortedMap`] (a sorted `Vec`, iterated in key order like a
-//! `BTreeMap`): sums iterate in a fixed order, so the same history gives
-//! bit-identical features natively and in the browser.
+//! `BTreeMap`) or, for the per-item tables that grow to tens of thousands of
+//! keys, a [`BucketedMap`] (64 of them, by the key's low bits): iteration is in
+//! a fixed order, so the same history gives bit-identical features natively
+//! and in the browser.
 //!
 //! ```
 //! use localrec::prep::{CatalogItem, EventKind};
@@ -23,7 +25,7 @@
 use super::catalog::ItemTable;
 use super::config::RecommenderConfig;
 use crate::prep::EventKind;
-use crate::sort::SortedMap;
+use crate::sort::{BucketedMap, SortedMap};
 
 const DAY_MS: f64 = 86_400_000.0;
 /// Recent distinct items remembered for "because you viewed" and similarity.
@@ -43,7 +45,7 @@ pub struct Profile {
     pub first_ts: Option<f64>,
     /// Per item: the decayed strength and the strongest kind of event (one map, so a new item
     /// costs one sorted insert).
-    item_strength: SortedMap<u32, (f64, EventKind)>,
+    item_strength: BucketedMap<(f64, EventKind)>,
     token_aff: SortedMap<u32, f64>,
     category_aff: SortedMap<String, f64>,
     brand_aff: SortedMap<String, f64>,
@@ -54,10 +56,10 @@ pub struct Profile {
     brand_total: f64,
     /// Most recent distinct items, most recent last.
     recent: Vec<u32>,
-    purchased: SortedMap<u32, ()>,
-    cart: SortedMap<u32, f64>,
+    purchased: BucketedMap<()>,
+    cart: BucketedMap<f64>,
     /// Within-session co-occurrence counts (symmetric).
-    co: SortedMap<u32, SortedMap<u32, f64>>,
+    co: BucketedMap<SortedMap<u32, f64>>,
     session: Vec<u32>,
     pub events: usize,
 }
@@ -100,7 +102,7 @@ impl Profile {
             origin: 0.0,
             last_ts: None,
             first_ts: None,
-            item_strength: SortedMap::new(),
+            item_strength: BucketedMap::new(),
             token_aff: SortedMap::new(),
             category_aff: SortedMap::new(),
             brand_aff: SortedMap::new(),
@@ -110,9 +112,9 @@ impl Profile {
             category_total: 0.0,
             brand_total: 0.0,
             recent: Vec::new(),
-            purchased: SortedMap::new(),
-            cart: SortedMap::new(),
-            co: SortedMap::new(),
+            purchased: BucketedMap::new(),
+            cart: BucketedMap::new(),
+            co: BucketedMap::new(),
             session: Vec::new(),
             events: 0,
         }
@@ -332,9 +334,15 @@ impl Profile {
             .copied()
     }
     /// Every item with any interaction, with its strength (in index order).
-    pub fn items(&self) -> impl Iterator<Item = (u32, f64)> + '_ {
+    pub fn items(&self) -> impl Iterator<Item = (u32, f64)> {
         let s = self.now_scale();
-        self.item_strength.iter().map(move |(&i, v)| (i, v.0 * s))
+        let mut items: Vec<(u32, f64)> = self
+            .item_strength
+            .iter()
+            .map(|(&i, v)| (i, v.0 * s))
+            .collect();
+        crate::sort::sort_by_key(&mut items, |p| p.0);
+        items.into_iter()
     }
     /// Number of distinct items interacted with.
     pub fn distinct_items(&self) -> usize {

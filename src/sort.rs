@@ -106,14 +106,20 @@ impl<V> Default for U32Map<V> {
 impl<V: Copy> U32Map<V> {
     /// The map `pairs` inserted in order gives: a later value for a key replaces the earlier one.
     pub fn from_last(pairs: &[(u32, V)]) -> Self {
+        Self::grouped(pairs, |v| v, |slot, v| *slot = v)
+    }
+
+    /// One entry per key, in key order: its first value through `first`, each later one
+    /// (in the order of `pairs`) folded in with `merge`.
+    fn grouped(pairs: &[(u32, V)], first: impl Fn(V) -> V, merge: impl Fn(&mut V, V)) -> Self {
         let mut out: Vec<(u32, V)> = Vec::with_capacity(pairs.len());
         for &(_, position) in &key_order(pairs) {
             let Some(&(key, value)) = pairs.get(position as usize) else {
                 continue;
             };
             match out.last_mut() {
-                Some(last) if last.0 == key => last.1 = value,
-                _ => out.push((key, value)),
+                Some(last) if last.0 == key => merge(&mut last.1, value),
+                _ => out.push((key, first(value))),
             }
         }
         U32Map { pairs: out }
@@ -153,18 +159,8 @@ impl U32Map<f64> {
     /// Each key's sum of its values, added from `0.0` in the order of `pairs`: bit for bit what
     /// `*map.entry(key).or_insert(0.0) += value` over `pairs` leaves in a `BTreeMap`.
     pub fn from_sums(pairs: &[(u32, f64)]) -> Self {
-        let mut out: Vec<(u32, f64)> = Vec::with_capacity(pairs.len());
-        for &(_, position) in &key_order(pairs) {
-            let Some(&(key, value)) = pairs.get(position as usize) else {
-                continue;
-            };
-            match out.last_mut() {
-                Some(last) if last.0 == key => last.1 += value,
-                // From 0.0 as the entry did: 0.0 + -0.0 is +0.0.
-                _ => out.push((key, 0.0 + value)),
-            }
-        }
-        U32Map { pairs: out }
+        // From 0.0 as the entry did: 0.0 + -0.0 is +0.0.
+        Self::grouped(pairs, |v| 0.0 + v, |sum, v| *sum += v)
     }
 }
 

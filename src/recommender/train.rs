@@ -584,7 +584,7 @@ impl TrainingRun {
                 }
                 Control::Stop
             };
-            let history = match head.mlp.fit_plain(&epoch_part, &self.fit, &mut observer) {
+            let history = match head.mlp.fit_bce(&epoch_part, &self.fit, &mut observer) {
                 Ok(h) => h,
                 Err(e) => {
                     *head = self.snapshot.clone();

@@ -212,7 +212,7 @@ impl Candidates {
             let cos = &self.emb_cos;
             let k = cfg.from_embedding.min(self.emb_pool.len());
             if k < self.emb_pool.len() {
-                self.emb_pool.select_nth_unstable_by(k, |&a, &b| {
+                crate::sort::select_nth_by(&mut self.emb_pool, k, |&a, &b| {
                     cos[b as usize].total_cmp(&cos[a as usize]).then(a.cmp(&b))
                 });
             }

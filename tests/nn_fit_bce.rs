@@ -42,18 +42,15 @@ fn same_run(start: &Mlp, data: &Dataset, cfg: &TrainConfig, stop_after: usize) -
     let (mut plain, mut bce) = (start.clone(), start.clone());
     let mut calls = [0usize; 2];
     let mut observer = |i: usize| {
-        move |calls: &mut [usize; 2]| {
-            calls[i] += 1;
-            if calls[i] >= stop_after {
-                Control::Stop
-            } else {
-                Control::Continue
-            }
+        calls[i] += 1;
+        if calls[i] >= stop_after {
+            Control::Stop
+        } else {
+            Control::Continue
         }
     };
-    let (mut op, mut ob) = (observer(0), observer(1));
-    let hp = plain.fit_plain(data, cfg, &mut |_| op(&mut calls));
-    let hb = bce.fit_bce(data, cfg, &mut |_| ob(&mut calls));
+    let hp = plain.fit_plain(data, cfg, &mut |_| observer(0));
+    let hb = bce.fit_bce(data, cfg, &mut |_| observer(1));
     match (hp, hb) {
         (Ok(hp), Ok(hb)) => {
             assert_eq!(hp, hb, "same history (steps, losses, flags)");

@@ -1020,9 +1020,9 @@ impl Mlp {
     /// ([`Validation::None`]), metrics, early stopping, `reduce_on_plateau`
     /// or [`Loss::SampledSoftmax`] (each is an error naming the field): the
     /// same steps, so the same weights and history as `fit`, from a copy of
-    /// the training loop compiled without those features. A WebAssembly
-    /// build that only calls this (the recommender's on-device fine-tuning)
-    /// carries none of their code (13.3 KB of the gzipped package, measured).
+    /// the training loop compiled without those features (13.3 KB of the
+    /// gzipped package when the browser's fine-tuning called it, measured;
+    /// it now calls the narrower [`Mlp::fit_bce`]).
     pub fn fit_plain(
         &mut self,
         data: &Dataset,

@@ -15,6 +15,7 @@
 //! - [`codec`], [`rng`], [`error`] — the shared binary format, seeded RNG and error type.
 //! - [`sort`] — stable sorting compiled once (keeps the WebAssembly small).
 //! - [`fmtnum`] — float formatting for messages without `core`'s (keeps the WebAssembly small).
+//! - [`quote`] — quoting text for messages without `core`'s `Debug` (same).
 //! - [`trig`] — musl's cosine for bounded angles, without its huge-argument reduction (same).
 
 pub mod codec;
@@ -23,6 +24,7 @@ pub mod eval;
 pub mod fmtnum;
 pub mod nn;
 pub mod prep;
+pub mod quote;
 pub mod rec;
 pub mod recommender;
 pub mod rng;

@@ -8,6 +8,7 @@
 
 use super::read::Fail;
 use crate::fmtnum::Num;
+use crate::quote::{quoted, Quoted};
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -30,9 +31,9 @@ pub fn describe(v: &JsValue) -> String {
     if let Some(s) = v.as_string() {
         let short: String = s.chars().take(40).collect();
         return if s.chars().count() > 40 {
-            format!("{short:?}… ({} chars)", s.chars().count())
+            format!("{}… ({} chars)", Quoted(&short), s.chars().count())
         } else {
-            format!("{short:?}")
+            quoted(&short)
         };
     }
     if let Some(b) = v.as_bool() {
@@ -194,7 +195,8 @@ pub fn check_keys(field: &str, v: &JsValue, known: &[&str]) -> Result<(), JsErro
         if !known.contains(&k.as_str()) {
             let shown: String = k.chars().take(40).collect();
             return Err(JsError::new(&format!(
-                "invalid {field}: unknown field {shown:?} (known fields: {})",
+                "invalid {field}: unknown field {} (known fields: {})",
+                Quoted(&shown),
                 known.join(", ")
             )));
         }

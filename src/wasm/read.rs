@@ -18,6 +18,7 @@
 
 use crate::fmtnum::Num;
 use crate::prep::{CatalogItem, RawEvent};
+use crate::quote::Quoted;
 use crate::recommender::{
     Diversity, Filters, FineTuneConfig, KindWeights, RecommendOptions, RecommenderConfig,
     SimilarOptions, TrainOptions,
@@ -69,7 +70,7 @@ fn unexpected(v: &JsValue) -> String {
             format!("floating point `{s}`")
         }
     } else if let Some(s) = v.as_string() {
-        format!("string {s:?}")
+        format!("string {}", Quoted(&s))
     } else if v.dyn_ref::<Uint8Array>().is_some() || v.dyn_ref::<ArrayBuffer>().is_some() {
         "byte array".into()
     } else {

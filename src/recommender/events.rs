@@ -19,9 +19,9 @@
 
 use crate::codec::{open, seal, Reader, Writer};
 use crate::error::{Error, Result};
+use crate::idtable::IdSet;
 use crate::prep::EventKind;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 
 const KIND: [u8; 4] = *b"EVTS";
 const VERSION: u16 = 1;
@@ -51,9 +51,9 @@ pub struct ImportReport {
 #[derive(Debug, Clone)]
 pub struct EventLog {
     events: Vec<StoredEvent>,
-    ids: HashSet<u64>,
+    ids: IdSet,
     /// Ids not yet written to storage (see `export(true)` / `mark_saved`).
-    unsaved: HashSet<u64>,
+    unsaved: IdSet,
     capacity: usize,
 }
 
@@ -79,8 +79,8 @@ impl EventLog {
     pub fn new(capacity: usize) -> Self {
         EventLog {
             events: Vec::new(),
-            ids: HashSet::new(),
-            unsaved: HashSet::new(),
+            ids: IdSet::default(),
+            unsaved: IdSet::default(),
             capacity: capacity.max(1),
         }
     }
@@ -99,7 +99,7 @@ impl EventLog {
         self.unsaved.len()
     }
     pub fn contains(&self, id: u64) -> bool {
-        self.ids.contains(&id)
+        self.ids.contains(id)
     }
 
     /// Adds a new (not yet saved) event; returns false when its id is known.
@@ -122,8 +122,8 @@ impl EventLog {
     fn enforce_capacity(&mut self) -> usize {
         let extra = self.events.len().saturating_sub(self.capacity);
         for e in self.events.drain(..extra) {
-            self.ids.remove(&e.id);
-            self.unsaved.remove(&e.id);
+            self.ids.remove(e.id);
+            self.unsaved.remove(e.id);
         }
         extra
     }
@@ -141,7 +141,7 @@ impl EventLog {
         let chosen: Vec<&StoredEvent> = self
             .events
             .iter()
-            .filter(|e| !only_unsaved || self.unsaved.contains(&e.id))
+            .filter(|e| !only_unsaved || self.unsaved.contains(e.id))
             .collect();
         let mut w = Writer::new();
         w.put_len(chosen.len());
@@ -163,7 +163,7 @@ impl EventLog {
     /// Marks events as written to storage.
     pub fn mark_saved(&mut self, ids: &[u64]) {
         for id in ids {
-            self.unsaved.remove(id);
+            self.unsaved.remove(*id);
         }
     }
 

@@ -158,11 +158,9 @@ pub fn string(field: &str, v: &JsValue, max: usize) -> Result<String, JsError> {
     }
 }
 
-/// Serializes a result for JavaScript (maps as plain objects).
+/// Serializes a result for JavaScript (maps as plain objects; [`super::write`]).
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value
-        .serialize(&ser)
+    super::write::to_value(value)
         .map_err(|e| JsError::new(&format!("cannot convert the result for JavaScript: {e}")))
 }
 

@@ -23,7 +23,7 @@ fn differing_scalars(chars: &[char]) -> Vec<(u32, String, String)> {
         .filter_map(|&c| {
             let s = c.to_string();
             let (ours, std) = (lowercase(&s), s.to_lowercase());
-            (ours != std).then(|| (c as u32, ours, std))
+            (ours != std).then_some((c as u32, ours, std))
         })
         .collect()
 }

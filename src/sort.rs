@@ -56,6 +56,57 @@ fn sort_by_permutation<T>(v: &mut [T], mut compare: impl FnMut(&T, &T) -> Orderi
     apply_permutation(v, &mut perm);
 }
 
+/// Reorders `v` exactly as `v.select_nth_unstable_by(k, compare)` does (the element `k`
+/// would have in sorted order at `v[k]`, the ones before it in `v[..k]`, the ones after it in
+/// `v[k + 1..]`, each part in the same arrangement as the standard library leaves it); nothing
+/// when `k >= v.len()`, where the standard library panics. In wasm32 the selection runs on a
+/// permutation of positions through one shared instance of the standard library's
+/// introselect ([`select_positions`]) instead of a copy per element type and closure (~2.7 KB
+/// each): it makes the same comparisons and the same moves, so the same arrangement (tested).
+pub fn select_nth_by<T>(v: &mut [T], k: usize, compare: impl FnMut(&T, &T) -> Ordering) {
+    if k >= v.len() {
+        return;
+    }
+    if cfg!(target_arch = "wasm32") {
+        select_nth_by_permutation(v, k, compare);
+    } else {
+        v.select_nth_unstable_by(k, compare);
+    }
+}
+
+/// [`select_nth_by`] through [`select_positions`] (what wasm32 uses).
+fn select_nth_by_permutation<T>(
+    v: &mut [T],
+    k: usize,
+    mut compare: impl FnMut(&T, &T) -> Ordering,
+) {
+    let mut perm: Vec<usize> = (0..v.len()).collect();
+    {
+        let items: &[T] = v;
+        select_positions(
+            &mut perm,
+            k,
+            &mut |a, b| match (items.get(a), items.get(b)) {
+                (Some(x), Some(y)) => compare(x, y),
+                _ => Ordering::Equal,
+            },
+        );
+    }
+    apply_permutation(v, &mut perm);
+}
+
+/// The standard library's selection over positions compared by `compare`: the one instance.
+#[inline(never)]
+fn select_positions(
+    perm: &mut [usize],
+    k: usize,
+    compare: &mut dyn FnMut(usize, usize) -> Ordering,
+) {
+    if k < perm.len() {
+        perm.select_nth_unstable_by(k, |&a, &b| compare(a, b));
+    }
+}
+
 /// Sorts `v` stably by the key `key` extracts.
 pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
     sort_by(v, |a, b| key(a).cmp(&key(b)));
@@ -488,6 +539,61 @@ fn apply_permutation<T>(v: &mut [T], perm: &mut [usize]) {
 mod tests {
     use super::*;
     use crate::rng::Rng;
+
+    /// The permutation path against the standard library's selection on the elements
+    /// themselves: the same arrangement, for element types of several sizes, lengths across
+    /// the small-slice and median-of-medians thresholds, ties, sorted and reversed inputs.
+    #[test]
+    fn select_nth_by_permutation_arranges_as_the_standard_library() {
+        let mut rng = Rng::new(17);
+        let mut checked = 0;
+        for len in [1, 2, 3, 15, 16, 17, 40, 63, 64, 65, 200, 1000, 5000] {
+            for pattern in 0..5 {
+                let scores: Vec<f32> = (0..len)
+                    .map(|i| match pattern {
+                        0 => rng.next_f32(),
+                        1 => (rng.below(7)) as f32, // many ties
+                        2 => i as f32,
+                        3 => -(i as f32),
+                        _ => ((i * 7919) % 13) as f32 - (i % 2) as f32 * 0.5,
+                    })
+                    .collect();
+                for k in [0, len / 3, len / 2, len - 1] {
+                    // (id, score) pairs by score descending, id descending (as sknn).
+                    let pairs: Vec<(u32, f32)> = scores
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &s)| (i as u32, s))
+                        .collect();
+                    let by =
+                        |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0));
+                    let (mut ours, mut std) = (pairs.clone(), pairs.clone());
+                    select_nth_by_permutation(&mut ours, k, by);
+                    std.select_nth_unstable_by(k, by);
+                    assert_eq!(ours, std, "len {len} pattern {pattern} k {k}");
+                    // Wider elements (as the recommender's scored rows), ids ascending.
+                    let wide: Vec<(f32, u32, [u64; 4])> = pairs
+                        .iter()
+                        .map(|&(i, s)| (s, i, [u64::from(i); 4]))
+                        .collect();
+                    let by_wide = |a: &(f32, u32, [u64; 4]), b: &(f32, u32, [u64; 4])| {
+                        b.0.total_cmp(&a.0).then(a.1.cmp(&b.1))
+                    };
+                    let (mut ours, mut std) = (wide.clone(), wide.clone());
+                    select_nth_by_permutation(&mut ours, k, by_wide);
+                    std.select_nth_unstable_by(k, by_wide);
+                    assert_eq!(ours, std, "wide: len {len} pattern {pattern} k {k}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 13 * 5 * 4);
+        let mut v = vec![3, 1, 2];
+        select_nth_by(&mut v, 3, |a, b| a.cmp(b)); // out of range: unchanged, no panic
+        assert_eq!(v, [3, 1, 2]);
+        select_nth_by(&mut v, 1, |a, b| a.cmp(b));
+        assert_eq!(v[1], 2);
+    }
 
     #[test]
     fn sorted_map_follows_a_btree_map_through_random_updates() {

@@ -106,6 +106,9 @@ pub(crate) fn loss_and_grad(
         // Evaluation is exact; `targets` holds one class index per row.
         return class_index_loss_and_grad(logits, targets, weights, width, scale, grad);
     }
+    if loss == Loss::BinaryCrossEntropy {
+        return bce_loss_and_grad(logits, outputs, targets, weights, width, scale, grad);
+    }
     let per_output = 1.0 / width as f32;
     let mut total = 0.0f64;
     let rows = logits
@@ -120,22 +123,6 @@ pub(crate) fn loss_and_grad(
             .as_deref_mut()
             .map(|g| &mut g[i * width..(i + 1) * width]);
         match loss {
-            Loss::BinaryCrossEntropy => {
-                for k in 0..width {
-                    let (zk, yk) = (z[k], y[k]);
-                    // max(z, 0) as a compare-and-select: `f32::max` is a libm
-                    // call in wasm32 (a NaN z is caught by the finite check).
-                    let relu = if zk > 0.0 { zk } else { 0.0 };
-                    example += (relu - zk * yk + (-zk.abs()).exp().ln_1p()) as f64;
-                }
-                example *= per_output as f64;
-                if let Some(g) = g_row {
-                    let s = w * scale * per_output;
-                    for k in 0..width {
-                        g[k] = (a[k] - y[k]) * s;
-                    }
-                }
-            }
             Loss::MeanSquaredError => {
                 for k in 0..width {
                     let d = a[k] - y[k];
@@ -150,7 +137,8 @@ pub(crate) fn loss_and_grad(
                     output_activation.backprop_in_place(a, g);
                 }
             }
-            Loss::SoftmaxCrossEntropy | Loss::SampledSoftmax { .. } => {
+            // Softmax cross-entropy (binary cross-entropy and sampled softmax returned above).
+            _ => {
                 let lse = log_sum_exp(z);
                 let y_sum: f32 = y.iter().sum();
                 let yz: f64 = y.iter().zip(z).map(|(&yk, &zk)| (yk * zk) as f64).sum();
@@ -161,6 +149,51 @@ pub(crate) fn loss_and_grad(
                         g[k] = (a[k] * y_sum - y[k]) * s;
                     }
                 }
+            }
+        }
+        total += w as f64 * example;
+    }
+    total
+}
+
+/// [`loss_and_grad`] for [`Loss::BinaryCrossEntropy`] (sigmoid outputs), which
+/// it calls: the on-device fine-tuning ([`crate::nn::Mlp::fit_bce`]) links
+/// this without the other losses' code.
+pub(crate) fn bce_loss_and_grad(
+    logits: &[f32],
+    outputs: &[f32],
+    targets: &[f32],
+    weights: &[f32],
+    width: usize,
+    scale: f32,
+    mut grad: Option<&mut [f32]>,
+) -> f64 {
+    if width == 0 {
+        return 0.0;
+    }
+    let per_output = 1.0 / width as f32;
+    let mut total = 0.0f64;
+    let rows = logits
+        .chunks_exact(width)
+        .zip(outputs.chunks_exact(width))
+        .zip(targets.chunks_exact(width))
+        .enumerate();
+    for (i, ((z, a), y)) in rows {
+        let w = weights.get(i).copied().unwrap_or(1.0);
+        let mut example = 0.0f64;
+        for k in 0..width {
+            let (zk, yk) = (z[k], y[k]);
+            // max(z, 0) as a compare-and-select: `f32::max` is a libm
+            // call in wasm32 (a NaN z is caught by the finite check).
+            let relu = if zk > 0.0 { zk } else { 0.0 };
+            example += (relu - zk * yk + (-zk.abs()).exp().ln_1p()) as f64;
+        }
+        example *= per_output as f64;
+        if let Some(g) = grad.as_deref_mut() {
+            let g = &mut g[i * width..(i + 1) * width];
+            let s = w * scale * per_output;
+            for k in 0..width {
+                g[k] = (a[k] - y[k]) * s;
             }
         }
         total += w as f64 * example;

@@ -32,12 +32,12 @@
 //! assert!(p[[1, 0]] > 0.5 && p[[0, 0]] < 0.5);
 //! ```
 
-use super::activation::Activation;
+use super::activation::{sigmoid, Activation};
 use super::clock;
 use super::data::{argmax, check_weights, Dataset};
 use super::dense::Dense;
 use super::kernels::{column_sums, copy_row, gemm, pack_b_transposed, Epilogue, Rhs, Scratch, NR};
-use super::loss::{loss_and_grad, Loss};
+use super::loss::{bce_loss_and_grad, loss_and_grad, Loss};
 use super::metrics::Metric;
 use super::mlp::Mlp;
 use super::optim::{update, Optimizer, OptimizerState, StepScalars};
@@ -562,7 +562,9 @@ impl Buffers {
 
     /// Forward pass over the first `rows` loaded rows; dropout when `rng` is
     /// given. Without `with_output`, stops before the output layer (sampled softmax).
-    fn forward(
+    /// `GENERAL = false` ([`Mlp::fit_bce`]) knows the hidden layers are ReLU,
+    /// the output a sigmoid and dropout off, and carries no other code.
+    fn forward<const GENERAL: bool>(
         &mut self,
         layers: &[Dense],
         rows: usize,
@@ -605,10 +607,14 @@ impl Buffers {
                     }
                 }
                 out.copy_from_slice(logits);
-                act.apply_rows(out, n);
+                if GENERAL {
+                    act.apply_rows(out, n);
+                } else {
+                    out.iter_mut().for_each(|v| *v = sigmoid(*v));
+                }
                 continue;
             }
-            if act == Activation::Relu {
+            if !GENERAL || act == Activation::Relu {
                 gemm(
                     rows,
                     n,
@@ -634,7 +640,7 @@ impl Buffers {
                 );
                 act.apply_rows(out, n);
             }
-            if let Some(rng) = rng.as_deref_mut() {
+            if let Some(rng) = rng.as_deref_mut().filter(|_| GENERAL) {
                 if dropout > 0.0 {
                     let keep_scale = 1.0 / (1.0 - dropout);
                     let pre = &mut self.pre_dropout[l][..rows * n];
@@ -655,7 +661,14 @@ impl Buffers {
 
     /// Backward pass from `deltas[last]` (∂L/∂logits) down to layer `lowest`,
     /// filling `grads` for layers `lowest..`.
-    fn backward(&mut self, layers: &[Dense], rows: usize, lowest: usize, dropout_active: bool) {
+    /// `GENERAL = false`: ReLU hidden layers and no dropout, as in [`Buffers::forward`].
+    fn backward<const GENERAL: bool>(
+        &mut self,
+        layers: &[Dense],
+        rows: usize,
+        lowest: usize,
+        dropout_active: bool,
+    ) {
         for l in (lowest..layers.len()).rev() {
             let Some(layer) = layers.get(l) else { continue };
             let (k, n) = (layer.inputs(), layer.outputs());
@@ -683,7 +696,7 @@ impl Buffers {
                 let prev = &layers[l - 1];
                 let below = &mut lower[l - 1][..rows * k];
                 let act_prev = &self.acts[l - 1][..rows * k];
-                let epilogue = if prev.activation() == Activation::Relu {
+                let epilogue = if !GENERAL || prev.activation() == Activation::Relu {
                     Epilogue::ReluMask(act_prev)
                 } else {
                     Epilogue::None
@@ -699,13 +712,13 @@ impl Buffers {
                     epilogue,
                     &mut self.scratch,
                 );
-                if dropout_active {
+                if GENERAL && dropout_active {
                     below
                         .iter_mut()
                         .zip(&self.masks[l - 1][..rows * k])
                         .for_each(|(g, m)| *g *= m);
                 }
-                if prev.activation() != Activation::Relu {
+                if GENERAL && prev.activation() != Activation::Relu {
                     let outputs = if dropout_active {
                         &self.pre_dropout[l - 1][..rows * k]
                     } else {
@@ -718,7 +731,8 @@ impl Buffers {
     }
 
     /// Loss sum over the loaded rows, and ∂(mean loss)/∂logits into `deltas[last]`.
-    fn loss_and_delta(
+    /// `GENERAL = false`: binary cross-entropy only.
+    fn loss_and_delta<const GENERAL: bool>(
         &mut self,
         layers: &[Dense],
         loss: Loss,
@@ -735,17 +749,14 @@ impl Buffers {
         } else {
             None
         };
-        loss_and_grad(
-            loss,
-            last.activation(),
-            &self.logits[..rows * n],
-            &self.acts[li][..rows * n],
-            &self.y[..rows * n],
-            &self.w[..rows],
-            n,
-            1.0 / rows as f32,
-            grad,
-        )
+        let (logits, outputs) = (&self.logits[..rows * n], &self.acts[li][..rows * n]);
+        let (targets, weights, scale) = (&self.y[..rows * n], &self.w[..rows], 1.0 / rows as f32);
+        if GENERAL {
+            let act = last.activation();
+            loss_and_grad(loss, act, logits, outputs, targets, weights, n, scale, grad)
+        } else {
+            bce_loss_and_grad(logits, outputs, targets, weights, n, scale, grad)
+        }
     }
 }
 
@@ -771,7 +782,7 @@ impl Buffers {
         };
         let last = layers.len() - 1;
         let dropout_active = dropout > 0.0 && dropout_rng.is_some();
-        self.forward(layers, rows, dropout, dropout_rng, false);
+        self.forward::<true>(layers, rows, dropout, dropout_rng, false);
         sm.choose(&self.y[..rows], negatives)?;
         sm.gather(output);
         let k = output.inputs();
@@ -810,7 +821,7 @@ impl Buffers {
             };
             prev.activation().backprop_in_place(outputs, below);
         }
-        self.backward(&layers[..last], rows, lowest, dropout_active);
+        self.backward::<true>(&layers[..last], rows, lowest, dropout_active);
         Ok(loss)
     }
 }
@@ -829,8 +840,9 @@ fn tensor_pair(tensors: &mut [Vec<f32>], t: usize) -> (&mut [f32], &mut [f32]) {
     }
 }
 
-/// `½·l2·Σw² + l1·Σ|w| + ½·pull·Σ(θ − θ₀)²`, and its gradient added to `grads`.
-fn regularize(
+/// `½·l2·Σw² + l1·Σ|w| + ½·pull·Σ(θ − θ₀)²`, and its gradient added to `grads`
+/// (`GENERAL = false`: the pull only, [`Mlp::fit_bce`] has checked l1 = l2 = 0).
+fn regularize<const GENERAL: bool>(
     layers: &[Dense],
     start: Option<&[Dense]>,
     cfg: &TrainConfig,
@@ -845,7 +857,7 @@ fn regularize(
         let (gw, gb) = grads.split_at_mut(2 * l + 1);
         let gw = &mut gw[2 * l];
         let gb = &mut gb[0];
-        if cfg.l2 > 0.0 || cfg.l1 > 0.0 {
+        if GENERAL && (cfg.l2 > 0.0 || cfg.l1 > 0.0) {
             for (g, &w) in gw.iter_mut().zip(layer.w_slice()) {
                 *g += cfg.l2 * w + cfg.l1 * w.signum() * f32::from(w != 0.0);
                 value += 0.5 * cfg.l2 as f64 * (w * w) as f64 + cfg.l1 as f64 * w.abs() as f64;
@@ -907,8 +919,8 @@ fn evaluate(
     let mut outputs = Vec::with_capacity(rows.len() * out_dim);
     for chunk in rows.chunks(buf.cap.max(1)) {
         buf.load(data, chunk, weights);
-        buf.forward(layers, chunk.len(), 0.0, None, true);
-        total += buf.loss_and_delta(layers, loss, chunk.len(), false);
+        buf.forward::<true>(layers, chunk.len(), 0.0, None, true);
+        total += buf.loss_and_delta::<true>(layers, loss, chunk.len(), false);
         weight_sum += chunk.len() as f64;
         outputs.extend_from_slice(&buf.acts[li][..chunk.len() * out_dim]);
     }
@@ -1001,22 +1013,29 @@ impl Mlp {
         observer: &mut dyn FnMut(&Progress<'_>) -> Control,
     ) -> Result<History> {
         cfg.validate(self, data)?;
-        self.fit_rolling_back::<true>(data, cfg, observer)
+        self.fit_rolling_back::<true, true>(data, cfg, observer)
     }
 
     /// [`Mlp::fit`] for configurations without validation data
     /// ([`Validation::None`]), metrics, early stopping, `reduce_on_plateau`
     /// or [`Loss::SampledSoftmax`] (each is an error naming the field): the
     /// same steps, so the same weights and history as `fit`, from a copy of
-    /// the training loop compiled without those features. A WebAssembly
-    /// build that only calls this (the recommender's on-device fine-tuning)
-    /// carries none of their code (13.3 KB of the gzipped package, measured).
+    /// the training loop compiled without those features (13.3 KB of the
+    /// gzipped package when the browser's fine-tuning called it, measured;
+    /// it now calls the narrower [`Mlp::fit_bce`]).
     pub fn fit_plain(
         &mut self,
         data: &Dataset,
         cfg: &TrainConfig,
         observer: &mut dyn FnMut(&Progress<'_>) -> Control,
     ) -> Result<History> {
+        self.check_plain(cfg)?;
+        cfg.validate_for::<false>(self, data)?;
+        self.fit_rolling_back::<false, true>(data, cfg, observer)
+    }
+
+    /// The features [`Mlp::fit_plain`] leaves out, each an error naming its field.
+    fn check_plain(&self, cfg: &TrainConfig) -> Result<()> {
         let unsupported = "not supported by fit_plain (use fit)";
         if !matches!(cfg.validation, Validation::None) {
             let shown = match cfg.validation {
@@ -1038,8 +1057,80 @@ impl Mlp {
         if matches!(cfg.loss, Loss::SampledSoftmax { .. }) {
             return Err(Error::invalid("loss", "SampledSoftmax", unsupported));
         }
+        Ok(())
+    }
+
+    /// [`Mlp::fit_plain`] for binary cross-entropy on ReLU hidden layers and
+    /// a sigmoid output, with the optimizer (SGD or Adam), batch size, epochs,
+    /// shuffling, seed, frozen layers, `pull_to_start`/`pull_anchor`, example
+    /// weights, logit offsets, `max_ms` and the observer read from `cfg`.
+    /// Any other loss or hidden activation, or a dropout, `clip_norm`,
+    /// `class_weights`, `l1`, `l2`, schedule or warm-up, is an error naming
+    /// the field (besides everything `fit_plain` rejects). It takes the same
+    /// steps to the same weights, bit for bit, as `fit_plain`, from a copy of
+    /// the training loop compiled without the features it rejects: the
+    /// browser's fine-tuning (the recommender's head, the base model's
+    /// re-ranker) calls only this.
+    pub fn fit_bce(
+        &mut self,
+        data: &Dataset,
+        cfg: &TrainConfig,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
+        self.check_plain(cfg)?;
+        let unsupported = "not supported by fit_bce (use fit_plain)";
+        if cfg.loss != Loss::BinaryCrossEntropy {
+            let shown = match cfg.loss {
+                Loss::MeanSquaredError => "MeanSquaredError",
+                _ => "SoftmaxCrossEntropy", // SampledSoftmax is rejected by check_plain
+            };
+            return Err(Error::invalid("loss", shown, unsupported));
+        }
+        let hidden = self.layers.len().saturating_sub(1);
+        let not_relu = self.layers[..hidden]
+            .iter()
+            .position(|l| l.activation() != Activation::Relu);
+        if let Some(l) = not_relu {
+            let name = self.layers[l].activation().name();
+            let field = format!("layer {l} activation");
+            return Err(Error::invalid(
+                field,
+                name,
+                "fit_bce trains ReLU hidden layers only",
+            ));
+        }
+        if cfg.dropout != 0.0 {
+            return Err(Error::invalid("dropout", cfg.dropout, unsupported));
+        }
+        if let Some(c) = cfg.clip_norm {
+            return Err(Error::invalid("clip_norm", c, unsupported));
+        }
+        if cfg.class_weights.is_some() {
+            return Err(Error::invalid("class_weights", "Some", unsupported));
+        }
+        if cfg.l1 != 0.0 {
+            return Err(Error::invalid("l1", cfg.l1, unsupported));
+        }
+        if cfg.l2 != 0.0 {
+            return Err(Error::invalid("l2", cfg.l2, unsupported));
+        }
+        if cfg.schedule != Schedule::Constant {
+            let shown = match cfg.schedule {
+                Schedule::Step { .. } => "Step",
+                Schedule::Exponential { .. } => "Exponential",
+                _ => "Cosine",
+            };
+            return Err(Error::invalid("schedule", shown, unsupported));
+        }
+        if cfg.warmup_steps != 0 {
+            return Err(Error::invalid(
+                "warmup_steps",
+                cfg.warmup_steps,
+                unsupported,
+            ));
+        }
         cfg.validate_for::<false>(self, data)?;
-        self.fit_rolling_back::<false>(data, cfg, observer)
+        self.fit_rolling_back::<false, false>(data, cfg, observer)
     }
 
     /// Runs the training loop; on an error the weights and optimizer state
@@ -1047,7 +1138,7 @@ impl Mlp {
     /// training loop stays one function of its own in the WebAssembly, as it was
     /// before the size round (the browser's compiler sees the same function).
     #[inline(never)]
-    fn fit_rolling_back<const FULL: bool>(
+    fn fit_rolling_back<const FULL: bool, const GENERAL: bool>(
         &mut self,
         data: &Dataset,
         cfg: &TrainConfig,
@@ -1059,7 +1150,7 @@ impl Mlp {
             .pull_anchor
             .as_ref()
             .map_or(before_layers.as_slice(), |m| m.layers.as_slice());
-        let result = self.fit_inner::<FULL>(data, cfg, observer, anchor);
+        let result = self.fit_inner::<FULL, GENERAL>(data, cfg, observer, anchor);
         if result.is_err() {
             self.layers = before_layers;
             self.state = before_state;
@@ -1071,7 +1162,7 @@ impl Mlp {
     /// The training loop. `FULL = false` compiles out validation, metrics,
     /// early stopping, plateau reduction and sampled softmax (which
     /// [`Mlp::fit_plain`] has checked are off, so both give the same result).
-    fn fit_inner<const FULL: bool>(
+    fn fit_inner<const FULL: bool, const GENERAL: bool>(
         &mut self,
         data: &Dataset,
         cfg: &TrainConfig,
@@ -1098,7 +1189,7 @@ impl Mlp {
             val_rows.sort_unstable();
         }
         let mut train_rows = all;
-        let class_weights = cfg.class_weights.as_deref();
+        let class_weights = cfg.class_weights.as_deref().filter(|_| GENERAL);
         let weights = example_weights(data, class_weights);
         let (val_data, val_weights, val_rows) = match &cfg.validation {
             _ if !FULL => (None, Vec::new(), Vec::new()),
@@ -1139,7 +1230,8 @@ impl Mlp {
         let cap = cfg
             .batch_size
             .min(train_rows.len().max(val_rows.len()).max(1));
-        let mut buf = Buffers::new(&self.layers, cap, cfg.dropout > 0.0);
+        let dropout = if GENERAL { cfg.dropout } else { 0.0 };
+        let mut buf = Buffers::new(&self.layers, cap, dropout > 0.0);
         let base_lr = cfg.optimizer.learning_rate();
         let mut plateau_factor = 1.0f32;
         let mut plateau_best: Option<Best> = None;
@@ -1186,26 +1278,14 @@ impl Mlp {
                 if let Some(next) = train_rows.chunks(cfg.batch_size).nth(b + 1) {
                     touch_rows(data, next);
                 }
-                let dropout_rng = if cfg.dropout > 0.0 {
-                    Some(&mut rng)
-                } else {
-                    None
-                };
+                let dropout_rng = if dropout > 0.0 { Some(&mut rng) } else { None };
                 let loss_sum = if let Some((sm, negatives_rng)) = sampled.as_mut().filter(|_| FULL)
                 {
                     let negatives = Negatives::Draw(negatives_rng);
-                    buf.sampled_pass(
-                        &self.layers,
-                        sm,
-                        n,
-                        cfg.dropout,
-                        dropout_rng,
-                        negatives,
-                        lowest,
-                    )?
+                    buf.sampled_pass(&self.layers, sm, n, dropout, dropout_rng, negatives, lowest)?
                 } else {
-                    buf.forward(&self.layers, n, cfg.dropout, dropout_rng, true);
-                    buf.loss_and_delta(&self.layers, cfg.loss, n, true)
+                    buf.forward::<GENERAL>(&self.layers, n, dropout, dropout_rng, true);
+                    buf.loss_and_delta::<GENERAL>(&self.layers, cfg.loss, n, true)
                 };
                 if !loss_sum.is_finite() {
                     return Err(Error::Training(format!(
@@ -1215,9 +1295,9 @@ impl Mlp {
                     )));
                 }
                 if !FULL || sampled.is_none() {
-                    buf.backward(&self.layers, n, lowest, cfg.dropout > 0.0);
+                    buf.backward::<GENERAL>(&self.layers, n, lowest, dropout > 0.0);
                 }
-                regularize(
+                regularize::<GENERAL>(
                     &self.layers,
                     Some(start_layers),
                     cfg,
@@ -1230,13 +1310,15 @@ impl Mlp {
                     sm.regularize(k, cfg.l1, cfg.l2, cfg.pull_to_start, start);
                     sampled_grad = &mut sm.grad;
                 }
-                if let Some(max_norm) = cfg.clip_norm {
+                if let Some(max_norm) = cfg.clip_norm.filter(|_| GENERAL) {
                     clip(&mut buf.grads, &dense_trainable, max_norm, sampled_grad);
                 }
-                lr = base_lr
-                    * cfg.schedule.factor(epoch)
-                    * warmup_factor(history.steps, cfg.warmup_steps)
-                    * plateau_factor;
+                if GENERAL {
+                    lr = base_lr
+                        * cfg.schedule.factor(epoch)
+                        * warmup_factor(history.steps, cfg.warmup_steps)
+                        * plateau_factor;
+                } // else the factors are all 1 (checked by fit_bce): lr stays base_lr
                 state.step += 1;
                 let scalars = StepScalars::new(&cfg.optimizer, lr, state.step);
                 for (l, &learns) in dense_trainable.iter().enumerate() {
@@ -1492,7 +1574,7 @@ pub fn sampled_objective_and_gradient(
     let last = mlp.layers.len().saturating_sub(1);
     let hidden: Vec<bool> = (0..mlp.layers.len()).map(|l| l != last).collect();
     let start = start.map(|s| s.layers.as_slice());
-    let mut reg = regularize(&mlp.layers, start, cfg, &hidden, &mut buf.grads);
+    let mut reg = regularize::<true>(&mlp.layers, start, cfg, &hidden, &mut buf.grads);
     if let Some(output) = mlp.layers.get(last) {
         let (k, n) = (output.inputs(), output.outputs());
         let start_output = start.and_then(|s| s.get(last));
@@ -1517,11 +1599,12 @@ pub fn objective_and_gradient(
     let weights = example_weights(data, cfg.class_weights.as_deref());
     let mut buf = Buffers::new(&mlp.layers, rows.len(), false);
     buf.load(data, &rows, &weights);
-    buf.forward(&mlp.layers, rows.len(), 0.0, None, true);
-    let loss = buf.loss_and_delta(&mlp.layers, cfg.loss, rows.len(), true) / rows.len() as f64;
-    buf.backward(&mlp.layers, rows.len(), 0, false);
+    buf.forward::<true>(&mlp.layers, rows.len(), 0.0, None, true);
+    let loss =
+        buf.loss_and_delta::<true>(&mlp.layers, cfg.loss, rows.len(), true) / rows.len() as f64;
+    buf.backward::<true>(&mlp.layers, rows.len(), 0, false);
     let trainable = vec![true; mlp.layers.len()];
-    let reg = regularize(
+    let reg = regularize::<true>(
         &mlp.layers,
         start.map(|s| s.layers.as_slice()),
         cfg,

@@ -129,8 +129,10 @@ impl Candidates {
             .unwrap_or(&[])
     }
 
-    /// Writes 1/(1+rank) of each candidate by `key` (0 where key is 0) into `rank`.
-    fn ranks(&mut self, key: impl Fn(u32) -> f32) {
+    /// Writes 1/(1+rank) of each candidate by its `score` (0 where the score is 0, or
+    /// missing) into `rank`. One copy for every column (no closure parameter).
+    fn ranks(&mut self, score: &[f32]) {
+        let key = |j: u32| score.get(j as usize).copied().unwrap_or(0.0);
         let n = self.items.len();
         self.order.clear();
         self.order.extend(0..n);
@@ -212,7 +214,7 @@ impl Candidates {
             let cos = &self.emb_cos;
             let k = cfg.from_embedding.min(self.emb_pool.len());
             if k < self.emb_pool.len() {
-                self.emb_pool.select_nth_unstable_by(k, |&a, &b| {
+                crate::sort::select_nth_by(&mut self.emb_pool, k, |&a, &b| {
                     cos[b as usize].total_cmp(&cos[a as usize]).then(a.cmp(&b))
                 });
             }
@@ -269,13 +271,12 @@ impl Candidates {
         let columns: [(usize, &[f32]); 3] =
             [(2, &scratch.knn), (4, &scratch.m1), (9, &scratch.sknn)];
         for (col, score) in columns {
-            self.ranks(|j| score.get(j as usize).copied().unwrap_or(0.0));
+            self.ranks(score);
             for c in 0..nc {
                 self.features[c * FEATURE_COUNT + col] = self.rank[c];
             }
         }
-        let pop = &stats.popularity;
-        self.ranks(|j| pop.get(j as usize).copied().unwrap_or(0.0));
+        self.ranks(&stats.popularity);
         for c in 0..nc {
             self.features[c * FEATURE_COUNT + 11] = self.rank[c];
         }

@@ -235,7 +235,7 @@ impl BaseModel {
         };
         let mut steps = 0usize;
         let mut exhausted = false;
-        let hist = self.ranker.fit_plain(&data, &cfg, &mut |_| {
+        let hist = self.ranker.fit_bce(&data, &cfg, &mut |_| {
             steps += 1;
             if steps >= budget.max_steps || (budget.now_ms)() - start > budget.max_ms {
                 exhausted = true;

@@ -234,9 +234,9 @@ impl SessionMemory {
             .neighbours
             .extend(scratch.pool.iter().map(|&s| (s, scratch.sim[s as usize])));
         if scratch.neighbours.len() > cfg.k && cfg.k > 0 {
-            scratch
-                .neighbours
-                .select_nth_unstable_by(cfg.k - 1, |a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+            crate::sort::select_nth_by(&mut scratch.neighbours, cfg.k - 1, |a, b| {
+                b.1.total_cmp(&a.1).then(b.0.cmp(&a.0))
+            });
             scratch.neighbours.truncate(cfg.k);
         }
         for &(s, sim) in &scratch.neighbours {

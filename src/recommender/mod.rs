@@ -1098,7 +1098,7 @@ fn sort_head<E>(scored: &mut [E], n: usize, key: impl Fn(&E) -> (f32, u32)) -> &
         return &[];
     }
     if n < scored.len() {
-        scored.select_nth_unstable_by(n - 1, order);
+        crate::sort::select_nth_by(scored, n - 1, order);
     }
     let head = scored.get_mut(..n).unwrap_or_default();
     // The shared sort (one copy in the wasm); stable or not, a total order

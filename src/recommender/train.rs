@@ -5,9 +5,9 @@
 //! logit of each example as a logit offset ([`Dataset::with_offsets`]):
 //! residual learning, the head only corrects the prior. Its output layer
 //! starts at zero, so an untrained head changes nothing. Training is
-//! [`Mlp::fit`] (BCE from logits, SGD with momentum 0.9, the L2 pull toward
-//! the weights the run started from via `pull_anchor`), deterministic for a
-//! seed.
+//! [`Mlp::fit_bce`] (`Mlp::fit`'s steps compiled for BCE from logits; SGD
+//! with momentum 0.9, the L2 pull toward the weights the run started from via
+//! `pull_anchor`), deterministic for a seed.
 //!
 //! `start` builds the examples from the local history once, each `chunk`
 //! runs mini-batches (one `fit` over the rest of the current epoch, stopped
@@ -584,7 +584,7 @@ impl TrainingRun {
                 }
                 Control::Stop
             };
-            let history = match head.mlp.fit_plain(&epoch_part, &self.fit, &mut observer) {
+            let history = match head.mlp.fit_bce(&epoch_part, &self.fit, &mut observer) {
                 Ok(h) => h,
                 Err(e) => {
                     *head = self.snapshot.clone();

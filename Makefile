@@ -6,7 +6,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/.tools/node_modules/.bin:$(PATH)
 PORT ?= 8080
 WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-reference-types --enable-nontrapping-float-to-int \
 	--enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-simd --strip-debug --strip-producers \
-	--strip-target-features
+	--strip-target-features --reorder-functions-by-name
 # The shipped JavaScript (glue, API, worker, client) is minified file by file in place: the same
 # ES modules, imports and `new URL(..., import.meta.url)` references, only smaller (17.6 -> 9.6 KB
 # gzip). The .d.ts files are copied as they are. esbuild comes from the npm registry (scripts/setup.sh).
@@ -70,7 +70,7 @@ test-browser:
 ## paths against a naive product, and seeded training against the native figures, within 1e-5.
 RELAXED_TESTS := --test web_nn --test web_sampled --test web
 test-browser-relaxed:
-	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" CARGO_TARGET_DIR=target/relaxed-test \
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=50" CARGO_TARGET_DIR=target/relaxed-test \
 	  wasm-pack test --headless --firefox -- $(RELAXED_TESTS)
 
 ## The demo shop's static assets (catalog, simulated shoppers, base model); committed, rebuilt on demand.

@@ -25,6 +25,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::quote::Quoted;
 
 /// The first four bytes of every localrec blob.
 pub const MAGIC: [u8; 4] = *b"LREC";
@@ -90,9 +91,9 @@ pub fn open(blob: &[u8], kind: [u8; 4], max_version: u16) -> Result<(u16, &[u8])
     }
     if blob[4..8] != kind {
         return Err(Error::decode(format!(
-            "blob holds a {:?}, expected a {:?}",
-            String::from_utf8_lossy(&blob[4..8]),
-            String::from_utf8_lossy(&kind)
+            "blob holds a {}, expected a {}",
+            Quoted(&String::from_utf8_lossy(&blob[4..8])),
+            Quoted(&String::from_utf8_lossy(&kind))
         )));
     }
     let version = u16::from_le_bytes([blob[8], blob[9]]);

@@ -15,14 +15,18 @@
 //! - [`codec`], [`rng`], [`error`] — the shared binary format, seeded RNG and error type.
 //! - [`sort`] — stable sorting compiled once (keeps the WebAssembly small).
 //! - [`fmtnum`] — float formatting for messages without `core`'s (keeps the WebAssembly small).
+//! - [`idtable`] — small open-addressing hash tables instead of std's `HashMap` (same).
+//! - [`quote`] — quoting text for messages without `core`'s `Debug` (same).
 //! - [`trig`] — musl's cosine for bounded angles, without its huge-argument reduction (same).
 
 pub mod codec;
 pub mod error;
 pub mod eval;
 pub mod fmtnum;
+pub mod idtable;
 pub mod nn;
 pub mod prep;
+pub mod quote;
 pub mod rec;
 pub mod recommender;
 pub mod rng;

@@ -22,7 +22,7 @@ fn catalog() -> Catalog {
             tags: vec!["vegan".into()],
             in_stock: Some(true),
             rating: Some(2.0),
-            attributes: a_attrs,
+            attributes: a_attrs.into_iter().collect(),
             image: Some("https://img/a.jpg".into()),
         },
         CatalogItem {
@@ -33,7 +33,7 @@ fn catalog() -> Catalog {
             price: Some(E.powi(3) - 1.0), // log1p = 3
             in_stock: Some(false),
             rating: Some(4.0),
-            attributes: b_attrs,
+            attributes: b_attrs.into_iter().collect(),
             ..Default::default()
         },
         CatalogItem {

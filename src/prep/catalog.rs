@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::prep::hash::{fnv1a_64, namespaced_32};
 use crate::prep::report::CleanReport;
 use crate::prep::text::{clean_text, key};
-use crate::prep::types::CatalogItem;
+use crate::prep::types::{Attributes, CatalogItem};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -58,7 +58,7 @@ pub struct CleanItem {
     /// Finite and non-negative, or `None`.
     pub rating: Option<f64>,
     /// Finite numeric attributes by cleaned name.
-    pub attributes: BTreeMap<String, f64>,
+    pub attributes: Attributes,
     pub image: Option<String>,
     /// Sorted, distinct attribute tokens (see [`attribute_tokens`]).
     pub tokens: Vec<u32>,
@@ -224,8 +224,8 @@ pub fn clean_item(raw: CatalogItem, report: &mut CleanReport) -> Result<CleanIte
         tag_keys.push(k);
         tags.push(t);
     }
-    let mut attributes = BTreeMap::new();
-    for (name, &v) in &raw.attributes {
+    let mut attributes = Attributes::new();
+    for (name, v) in raw.attributes.iter() {
         let Some(name) = clean_name(name, "attribute_name", MAX_NAME_CHARS, report) else {
             report.fix("attribute_name_empty");
             continue;

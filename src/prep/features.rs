@@ -234,7 +234,7 @@ impl ItemFeaturizer {
         let mut attr_counts: BTreeMap<&str, usize> = BTreeMap::new();
         for i in items {
             for name in i.attributes.keys() {
-                *attr_counts.entry(name.as_str()).or_insert(0) += 1;
+                *attr_counts.entry(name).or_insert(0) += 1;
             }
         }
         let mut ranked: Vec<(&str, usize)> = attr_counts
@@ -248,7 +248,7 @@ impl ItemFeaturizer {
         for (name, _) in ranked {
             let values: Vec<f64> = items
                 .iter()
-                .filter_map(|i| i.attributes.get(name).copied())
+                .filter_map(|i| i.attributes.get(name))
                 .collect();
             let scaler = StandardScaler::fit(&values).unwrap_or(StandardScaler::IDENTITY);
             attributes.push((name.to_string(), scaler));
@@ -418,7 +418,7 @@ impl ItemFeaturizer {
         v.push(f64::from(u8::from(item.image.is_some())));
         for (name, scaler) in &self.attributes {
             match item.attributes.get(name).filter(|x| x.is_finite()) {
-                Some(&x) => {
+                Some(x) => {
                     v.push(0.0);
                     v.push(self.clip(scaler.transform(x)?));
                 }

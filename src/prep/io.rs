@@ -11,7 +11,7 @@
 //! use localrec::prep::io::{parse_catalog, parse_events};
 //! let items = parse_catalog("id,title,price,tags,ml\na,Serum,9.5,vegan|new,30\nb,Cream,,,\n").unwrap();
 //! assert_eq!(items[0].tags, vec!["vegan", "new"]);
-//! assert_eq!(items[0].attributes["ml"], 30.0);
+//! assert_eq!(items[0].attributes.get("ml"), Some(30.0));
 //! assert_eq!(items[1].price, None);
 //! let events = parse_events(r#"{"itemId":"a","kind":"view","timestamp":1}
 //! {"item_id":"b","kind":"purchase","timestamp":2,"quantity":1}"#).unwrap();

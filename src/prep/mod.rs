@@ -58,4 +58,4 @@ pub use profile::{
     SessionFeatures,
 };
 pub use report::{CleanReport, Rejection};
-pub use types::{CatalogItem, EventKind, RawEvent};
+pub use types::{Attributes, CatalogItem, EventKind, RawEvent};

@@ -14,10 +14,9 @@
 
 use crate::error::{Error, Result};
 use crate::prep::{
-    clean_events, Catalog, CatalogItem, CleanConfig, FeatureConfig, ItemFeaturizer, Profile,
-    ProfileConfig, RawEvent,
+    clean_events, Attributes, Catalog, CatalogItem, CleanConfig, FeatureConfig, ItemFeaturizer,
+    Profile, ProfileConfig, RawEvent,
 };
-use std::collections::BTreeMap;
 
 /// The reference time of the digest (2024-03-01T00:00:00Z).
 pub const NOW_MS: f64 = 1_709_251_200_000.0;
@@ -33,7 +32,7 @@ fn item(
     rating: Option<f64>,
     volume: Option<f64>,
 ) -> CatalogItem {
-    let mut attributes = BTreeMap::new();
+    let mut attributes = Attributes::new();
     if let Some(v) = volume {
         attributes.insert("volume_ml".to_string(), v);
     }

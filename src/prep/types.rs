@@ -4,7 +4,7 @@
 //! Everything but the item id is optional: cleaning decides what to keep,
 //! and reports what it dropped and why.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// One product of the shop's catalog, as the shop ships it.
@@ -22,8 +22,112 @@ pub struct CatalogItem {
     pub in_stock: Option<bool>,
     pub rating: Option<f64>,
     /// Optional numeric attributes (weight, size, …) by name.
-    pub attributes: BTreeMap<String, f64>,
+    pub attributes: Attributes,
     pub image: Option<String>,
+}
+
+/// Numeric attributes by name: pairs sorted by name, each name once.
+///
+/// A map with a sorted `Vec` inside (the browser build carries no B-tree code
+/// for it); in JSON and JavaScript it is an object (or pairs), as a
+/// `BTreeMap<String, f64>` was.
+///
+/// ```
+/// use localrec::prep::Attributes;
+/// let a: Attributes = [("ml".to_string(), 30.0), ("g".into(), 5.0), ("ml".into(), 50.0)]
+///     .into_iter()
+///     .collect();
+/// assert_eq!(a.get("ml"), Some(50.0)); // the last of equal names wins
+/// assert_eq!(a.keys().collect::<Vec<_>>(), ["g", "ml"]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Attributes(Vec<(String, f64)>);
+
+impl Attributes {
+    /// No attributes.
+    pub fn new() -> Self {
+        Attributes(Vec::new())
+    }
+
+    /// From pairs in any order; of equal names the last one wins.
+    pub fn from_pairs(mut pairs: Vec<(String, f64)>) -> Self {
+        crate::sort::sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
+        // Stable sort: equal names keep their order, so the later replaces the earlier.
+        pairs.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                earlier.1 = later.1;
+            }
+            same
+        });
+        Attributes(pairs)
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        let i = self
+            .0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()?;
+        self.0.get(i).map(|&(_, v)| v)
+    }
+
+    /// Sets `name` to `value`; returns the value it replaced.
+    pub fn insert(&mut self, name: String, value: f64) -> Option<f64> {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&name)) {
+            Ok(i) => self
+                .0
+                .get_mut(i)
+                .map(|slot| std::mem::replace(&mut slot.1, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    /// Names in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// (name, value) in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, f64)> + '_ {
+        self.0.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// The sorted pairs.
+    pub fn as_slice(&self) -> &[(String, f64)] {
+        &self.0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(String, f64)> for Attributes {
+    fn from_iter<I: IntoIterator<Item = (String, f64)>>(pairs: I) -> Self {
+        Attributes::from_pairs(pairs.into_iter().collect())
+    }
+}
+
+impl Serialize for Attributes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    /// As a `BTreeMap<String, f64>` (the CLI's JSON; the browser has its own reader).
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, f64>::deserialize(deserializer)?;
+        Ok(Attributes(map.into_iter().collect()))
+    }
 }
 
 /// What the shopper did.
@@ -105,5 +209,47 @@ mod tests {
         }
         assert_eq!(EventKind::parse("addToCart"), Some(EventKind::AddToCart));
         assert_eq!(EventKind::parse("teleport"), None);
+    }
+}
+
+#[cfg(test)]
+mod attribute_tests {
+    use super::*;
+
+    #[test]
+    fn attributes_behave_as_the_btree_map_they_replace() {
+        let mut rng = crate::rng::Rng::new(11);
+        let pairs: Vec<(String, f64)> = (0..500)
+            .map(|i| (format!("a{}", rng.below(60)), i as f64))
+            .collect();
+        let ours: Attributes = pairs.iter().cloned().collect();
+        let map: BTreeMap<String, f64> = pairs.iter().cloned().collect();
+        let expected: Vec<(String, f64)> = map.clone().into_iter().collect();
+        assert_eq!(ours.as_slice(), &expected[..]);
+        for i in 0..70 {
+            let k = format!("a{i}");
+            assert_eq!(ours.get(&k), map.get(&k).copied());
+        }
+        let mut inserted = Attributes::new();
+        let mut model = BTreeMap::new();
+        for (k, v) in &pairs {
+            assert_eq!(inserted.insert(k.clone(), *v), model.insert(k.clone(), *v));
+        }
+        assert_eq!(inserted, ours);
+        assert_eq!(inserted.len(), map.len());
+        assert!(inserted.keys().eq(map.keys().map(String::as_str)));
+    }
+
+    #[test]
+    fn attributes_are_a_map_in_json() {
+        let a: Attributes = [("ml".to_string(), 30.0), ("g".to_string(), 5.5)]
+            .into_iter()
+            .collect();
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#"{"g":5.5,"ml":30.0}"#);
+        let back: Attributes = serde_json::from_str(r#"{"ml":30,"g":5.5,"ml":31}"#).unwrap();
+        assert_eq!(back.get("ml"), Some(31.0));
+        assert_eq!(back.len(), 2);
+        assert!(serde_json::from_str::<Attributes>(r#"{"ml":"x"}"#).is_err());
     }
 }

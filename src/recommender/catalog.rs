@@ -15,13 +15,11 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::idtable::{IndexTable, KeyedHasher};
 use crate::prep::catalog::{clean_item, MAX_ITEMS};
 use crate::prep::hash::fnv1a_64;
 use crate::prep::{CatalogItem, CleanItem, CleanReport};
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
 use std::sync::Arc;
 
 /// Longest item id accepted (ids are stored with every event).
@@ -88,30 +86,44 @@ impl Item {
     }
 }
 
-/// Shares each distinct category and brand between the items that have it.
-#[derive(Default)]
+/// Shares each distinct category and brand between the items that have it
+/// (ids in order of first appearance).
 struct Interner {
+    hasher: KeyedHasher,
     categories: Vec<Arc<Category>>,
-    category_index: BTreeMap<String, u32>,
+    /// Indices into `categories`, by their key.
+    category_index: IndexTable,
     brands: Vec<Arc<str>>,
-    brand_index: BTreeMap<Arc<str>, u32>,
+    /// Indices into `brands`.
+    brand_index: IndexTable,
 }
 
 impl Interner {
+    fn new(hasher: KeyedHasher) -> Self {
+        Interner {
+            hasher,
+            categories: Vec::new(),
+            category_index: IndexTable::default(),
+            brands: Vec::new(),
+            brand_index: IndexTable::default(),
+        }
+    }
+
     fn category(&mut self, path: Vec<String>) -> Option<Arc<Category>> {
         if path.is_empty() {
             return None;
         }
         let key = path.join(" > ");
-        if let Some(c) = self
-            .category_index
-            .get(&key)
-            .and_then(|&i| self.categories.get(i as usize))
-        {
+        let h = self.hasher.hash(key.as_bytes());
+        let categories = &self.categories;
+        let known = self.category_index.find(h, |i| {
+            categories.get(i as usize).is_some_and(|c| c.key == key)
+        });
+        if let Some(c) = known.and_then(|i| categories.get(i as usize)) {
             return Some(Arc::clone(c));
         }
         let id = self.categories.len() as u32;
-        self.category_index.insert(key.clone(), id);
+        self.category_index.insert(h, id);
         let c = Arc::new(Category { id, key, path });
         self.categories.push(Arc::clone(&c));
         Some(c)
@@ -119,12 +131,19 @@ impl Interner {
 
     fn brand(&mut self, brand: Option<String>) -> Option<(Arc<str>, u32)> {
         let brand = brand?;
-        if let Some((b, &i)) = self.brand_index.get_key_value(brand.as_str()) {
-            return Some((Arc::clone(b), i));
+        let h = self.hasher.hash(brand.as_bytes());
+        let brands = &self.brands;
+        let known = self
+            .brand_index
+            .find(h, |i| brands.get(i as usize).is_some_and(|b| **b == *brand));
+        if let Some(i) = known {
+            if let Some(b) = brands.get(i as usize) {
+                return Some((Arc::clone(b), i));
+            }
         }
         let id = self.brands.len() as u32;
         let b: Arc<str> = Arc::from(brand);
-        self.brand_index.insert(Arc::clone(&b), id);
+        self.brand_index.insert(h, id);
         self.brands.push(Arc::clone(&b));
         Some((b, id))
     }
@@ -256,13 +275,13 @@ impl ItemTable {
             ));
         }
         let mut clean = CleanReport::new(items.len());
-        let mut interner = Interner::default();
+        // Keyed with a random key: ids cannot be crafted to collide (a collision
+        // only costs a longer probe; the ids are compared).
+        let hasher = KeyedHasher::random();
+        let mut interner = Interner::new(hasher);
         let mut kept: Vec<Item> = Vec::with_capacity(items.len());
-        // Id hash → first kept index with it: duplicates are found as rows
-        // arrive. The hash is std's keyed one, so ids cannot be crafted to
-        // collide (a collision only costs a scan of the kept ids).
-        let keyed = RandomState::new();
-        let mut seen: HashMap<u64, u32> = HashMap::with_capacity(items.len());
+        // The kept items by id: duplicates are found as rows arrive.
+        let mut seen = IndexTable::with_capacity(items.len());
         let mut titles_cut = 0;
         for (index, raw) in items.into_iter().enumerate() {
             let c = match clean_item(raw, &mut clean) {
@@ -272,18 +291,15 @@ impl ItemTable {
                     continue;
                 }
             };
-            let h = keyed.hash_one(c.id.as_str());
-            let duplicate = match seen.get(&h) {
-                None => false,
-                Some(&i) if kept.get(i as usize).is_some_and(|it| it.id == c.id) => true,
-                // Two ids with one hash: look the id up the slow way.
-                Some(_) => kept.iter().any(|it| it.id == c.id),
-            };
+            let h = hasher.hash(c.id.as_bytes());
+            let duplicate = seen
+                .find(h, |i| kept.get(i as usize).is_some_and(|it| it.id == c.id))
+                .is_some();
             if duplicate {
                 clean.drop(index, "duplicate_id");
                 continue;
             }
-            seen.entry(h).or_insert(kept.len() as u32);
+            seen.insert(h, kept.len() as u32);
             let (item, cut) = interner.item(c);
             // Titles the core cut are longer than ours too: counted here.
             titles_cut += usize::from(cut);

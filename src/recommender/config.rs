@@ -157,7 +157,15 @@ impl RecommenderConfig {
         if self.hidden.len() > 3 {
             return Err(Error::invalid(
                 "hidden",
-                format!("{:?}", self.hidden),
+                // As `{:?}` shows a `Vec<usize>`, without `Debug`.
+                format!(
+                    "[{}]",
+                    self.hidden
+                        .iter()
+                        .map(usize::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 "at most 3 hidden layers",
             ));
         }

@@ -383,15 +383,17 @@ impl Recommender {
             let item_id = e.item_id.trim();
             let Some(item) = table.index_of(item_id) else {
                 let shown: String = item_id.chars().take(40).collect();
-                report
-                    .rejected
-                    .push(reject(format!("unknown item id {shown:?}")));
+                report.rejected.push(reject(format!(
+                    "unknown item id {}",
+                    crate::quote::Quoted(&shown)
+                )));
                 continue;
             };
             let Some(kind) = EventKind::parse(e.kind.trim()) else {
                 let shown: String = e.kind.chars().take(40).collect();
                 report.rejected.push(reject(format!(
-                    "unknown kind {shown:?} (view, click, add_to_cart, remove_from_cart, purchase)"
+                    "unknown kind {} (view, click, add_to_cart, remove_from_cart, purchase)",
+                    crate::quote::Quoted(&shown)
                 )));
                 continue;
             };

@@ -8,6 +8,7 @@
 
 use super::read::Fail;
 use crate::fmtnum::Num;
+use crate::quote::{quoted, Quoted};
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -30,9 +31,9 @@ pub fn describe(v: &JsValue) -> String {
     if let Some(s) = v.as_string() {
         let short: String = s.chars().take(40).collect();
         return if s.chars().count() > 40 {
-            format!("{short:?}… ({} chars)", s.chars().count())
+            format!("{}… ({} chars)", Quoted(&short), s.chars().count())
         } else {
-            format!("{short:?}")
+            quoted(&short)
         };
     }
     if let Some(b) = v.as_bool() {
@@ -157,11 +158,9 @@ pub fn string(field: &str, v: &JsValue, max: usize) -> Result<String, JsError> {
     }
 }
 
-/// Serializes a result for JavaScript (maps as plain objects).
+/// Serializes a result for JavaScript (maps as plain objects; [`super::write`]).
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value
-        .serialize(&ser)
+    super::write::to_value(value)
         .map_err(|e| JsError::new(&format!("cannot convert the result for JavaScript: {e}")))
 }
 
@@ -194,7 +193,8 @@ pub fn check_keys(field: &str, v: &JsValue, known: &[&str]) -> Result<(), JsErro
         if !known.contains(&k.as_str()) {
             let shown: String = k.chars().take(40).collect();
             return Err(JsError::new(&format!(
-                "invalid {field}: unknown field {shown:?} (known fields: {})",
+                "invalid {field}: unknown field {} (known fields: {})",
+                Quoted(&shown),
                 known.join(", ")
             )));
         }

@@ -10,6 +10,8 @@ mod convert;
 #[doc(hidden)]
 pub mod read;
 mod types;
+#[doc(hidden)]
+pub mod write;
 
 use crate::recommender::{Recommender, MAX_TRACK_BATCH};
 use convert::{bytes, check_keys, check_nested, number, options, record, records, string, to_js};

@@ -17,13 +17,13 @@
 //! prefix that serde-wasm-bindgen's JavaScript error put in front.
 
 use crate::fmtnum::Num;
-use crate::prep::{CatalogItem, RawEvent};
+use crate::prep::{Attributes, CatalogItem, RawEvent};
+use crate::quote::Quoted;
 use crate::recommender::{
     Diversity, Filters, FineTuneConfig, KindWeights, RecommendOptions, RecommenderConfig,
     SimilarOptions, TrainOptions,
 };
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
-use std::collections::BTreeMap;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Why a value could not be read: the message, as `String(error)` shows it in JavaScript.
@@ -69,7 +69,7 @@ fn unexpected(v: &JsValue) -> String {
             format!("floating point `{s}`")
         }
     } else if let Some(s) = v.as_string() {
-        format!("string {s:?}")
+        format!("string {}", Quoted(&s))
     } else if v.dyn_ref::<Uint8Array>().is_some() || v.dyn_ref::<ArrayBuffer>().is_some() {
         "byte array".into()
     } else {
@@ -147,9 +147,10 @@ fn seq<T>(v: &JsValue, read: fn(&JsValue) -> Read<T>) -> Read<Vec<T>> {
     }
 }
 
-/// `BTreeMap<String, f64>`: an iterable of `[key, value]` pairs, else an object's entries.
-fn number_map(v: &JsValue) -> Read<BTreeMap<String, f64>> {
-    let mut map = BTreeMap::new();
+/// `Attributes` (a map of numbers): an iterable of `[key, value]` pairs, else an
+/// object's entries; of equal keys the last wins, as in the `BTreeMap` serde filled.
+fn number_map(v: &JsValue) -> Read<Attributes> {
+    let mut map = Vec::new();
     let mut put = |pair: JsValue| -> Read<()> {
         // serde-wasm-bindgen read `pair[0]` here, and a `null` entry threw a bare
         // TypeError through the wasm; it is an error message now.
@@ -157,7 +158,7 @@ fn number_map(v: &JsValue) -> Read<BTreeMap<String, f64>> {
             return Err(invalid_type(&pair, "a [key, value] pair"));
         }
         let pair = pair.unchecked_into::<Array>();
-        map.insert(string_(&pair.get(0))?, f64_(&pair.get(1))?);
+        map.push((string_(&pair.get(0))?, f64_(&pair.get(1))?));
         Ok(())
     };
     if let Some(it) = iterator(v)? {
@@ -171,7 +172,7 @@ fn number_map(v: &JsValue) -> Read<BTreeMap<String, f64>> {
     } else {
         return Err(invalid_type(v, "a map"));
     }
-    Ok(map)
+    Ok(Attributes::from_pairs(map))
 }
 
 /// The fields of a JavaScript object, read as a serde struct reads them.

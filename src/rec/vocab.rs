@@ -10,15 +10,36 @@
 //! # Ok::<(), localrec::Error>(())
 //! ```
 
-use std::collections::HashMap;
-
 use crate::error::{Error, Result};
+use crate::idtable::{IndexTable, KeyedHasher};
 
 /// Dense, insertion-ordered mapping between item id strings and indices.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// The lookup table holds indices into `ids` (each id string is stored once), found
+/// through a randomly keyed hash: std's `HashMap<String, u32>` would add hashbrown and
+/// SipHash to the browser's package and a second copy of every id.
+#[derive(Debug, Clone)]
 pub struct ItemVocab {
     ids: Vec<String>,
-    index: HashMap<String, u32>,
+    index: IndexTable,
+    hasher: KeyedHasher,
+}
+
+impl Default for ItemVocab {
+    fn default() -> Self {
+        ItemVocab {
+            ids: Vec::new(),
+            index: IndexTable::default(),
+            hasher: KeyedHasher::random(),
+        }
+    }
+}
+
+/// Two vocabularies are equal when they hold the same ids in the same order.
+impl PartialEq for ItemVocab {
+    fn eq(&self, other: &Self) -> bool {
+        self.ids == other.ids
+    }
 }
 
 impl ItemVocab {
@@ -42,7 +63,7 @@ impl ItemVocab {
 
     /// The index of `id`, adding it if new.
     pub fn intern(&mut self, id: &str) -> Result<u32> {
-        if let Some(&i) = self.index.get(id) {
+        if let Some(i) = self.index(id) {
             return Ok(i);
         }
         if id.is_empty() {
@@ -50,14 +71,17 @@ impl ItemVocab {
         }
         let i = u32::try_from(self.ids.len())
             .map_err(|_| Error::invalid("item count", self.ids.len(), "exceeds u32"))?;
+        self.index.insert(self.hasher.hash(id.as_bytes()), i);
         self.ids.push(id.to_string());
-        self.index.insert(id.to_string(), i);
         Ok(i)
     }
 
     /// The index of `id`, if known.
     pub fn index(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        let ids = &self.ids;
+        self.index.find(self.hasher.hash(id.as_bytes()), |i| {
+            ids.get(i as usize).is_some_and(|s| s == id)
+        })
     }
 
     /// The id string of index `i`, if in range.
@@ -78,5 +102,39 @@ impl ItemVocab {
     /// All ids in index order.
     pub fn ids(&self) -> &[String] {
         &self.ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use std::collections::HashMap;
+
+    #[test]
+    fn interning_agrees_with_a_std_hash_map() {
+        let mut rng = Rng::new(5);
+        let mut vocab = ItemVocab::new();
+        let mut reference: HashMap<String, u32> = HashMap::new();
+        for _ in 0..30_000 {
+            // Repeats, shared prefixes and ids longer than one 8-byte hash word.
+            let id = format!("sku-{}-{}", rng.below(9_000), "x".repeat(rng.below(12)));
+            let next = reference.len() as u32;
+            let expected = *reference.entry(id.clone()).or_insert(next);
+            assert_eq!(vocab.intern(&id).unwrap(), expected);
+        }
+        assert_eq!(vocab.len(), reference.len());
+        for (id, &i) in &reference {
+            assert_eq!(vocab.index(id), Some(i));
+            assert_eq!(vocab.id(i), Some(id.as_str()));
+        }
+        assert_eq!(vocab.index("sku-unknown"), None);
+        let rebuilt = ItemVocab::from_ids(vocab.ids().to_vec()).unwrap();
+        assert_eq!(
+            rebuilt, vocab,
+            "equal ids in the same order, whatever the hash keys"
+        );
+        assert!(ItemVocab::from_ids(vec!["a".into(), "a".into()]).is_err());
+        assert!(vocab.intern("").is_err());
     }
 }

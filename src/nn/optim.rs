@@ -179,11 +179,15 @@ impl StepScalars {
     pub(crate) fn new(optimizer: &Optimizer, lr: f32, step: u64) -> Self {
         match *optimizer {
             Optimizer::Adam { beta1, beta2, .. } => {
-                let t = step as f64;
+                // powi, not powf: repeated squaring in f64 is within a few f64 ulps of
+                // beta^t, invisible once rounded to f32, and it does not bring libm's
+                // `pow` and its 4 KB log table into the browser's package. Beyond
+                // 2^31 steps beta^t is 0 in f64 for every beta < 1.
+                let t = step.min(i32::MAX as u64) as i32;
                 StepScalars {
                     lr,
-                    correction1: (1.0 - (beta1 as f64).powf(t)) as f32,
-                    correction2: (1.0 - (beta2 as f64).powf(t)) as f32,
+                    correction1: (1.0 - (beta1 as f64).powi(t)) as f32,
+                    correction2: (1.0 - (beta2 as f64).powi(t)) as f32,
                 }
             }
             Optimizer::Sgd { .. } => StepScalars {
@@ -300,5 +304,25 @@ mod tests {
             Optimizer::adam(0.1).with_learning_rate(0.5).learning_rate(),
             0.5
         );
+    }
+
+    #[test]
+    fn adam_bias_correction_with_powi_rounds_like_powf() {
+        // The f32 corrections equal those of powf (what the engine used before) on
+        // every 7th of the first million steps for the usual betas, and beyond.
+        for (beta1, beta2) in [(0.9f32, 0.999f32), (0.99, 0.5), (0.95, 0.9999)] {
+            let adam = Optimizer::Adam {
+                lr: 0.01,
+                beta1,
+                beta2,
+                eps: 1e-7,
+            };
+            for step in (1..=1_000_000u64).step_by(7).chain([1 << 31, u64::MAX]) {
+                let s = StepScalars::new(&adam, 0.01, step);
+                let powf = |beta: f32| (1.0 - (beta as f64).powf(step as f64)) as f32;
+                assert_eq!(s.correction1, powf(beta1), "beta1 {beta1} step {step}");
+                assert_eq!(s.correction2, powf(beta2), "beta2 {beta2} step {step}");
+            }
+        }
     }
 }

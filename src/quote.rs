@@ -85,6 +85,21 @@ fn push_unicode_escape(out: &mut String, c: char) {
     out.push('}');
 }
 
+/// A list of integers as `{:?}` shows a slice or a tuple of them (`[16, 8]`,
+/// `(3, 4)` with `open`/`close` = `(`/`)`), without `Debug`'s builders.
+pub fn integers(values: &[usize], open: char, close: char) -> String {
+    let mut out = String::new();
+    out.push(open);
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&v.to_string());
+    }
+    out.push(close);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +163,22 @@ mod tests {
         assert_eq!(quoted("\u{1f}"), "\"\\u{1f}\"");
         assert_eq!(quoted("\u{9f}"), "\"\\u{9f}\"");
         assert_eq!(quoted("\u{feff}"), "\"\\u{feff}\"");
+    }
+
+    #[test]
+    fn integers_read_as_debug_shows_them() {
+        assert_eq!(
+            integers(&[16, 8], '[', ']'),
+            format!("{:?}", vec![16usize, 8])
+        );
+        assert_eq!(
+            integers(&[], '[', ']'),
+            format!("{:?}", Vec::<usize>::new())
+        );
+        assert_eq!(
+            integers(&[3, 4], '(', ')'),
+            format!("{:?}", (3usize, 4usize))
+        );
+        assert_eq!(integers(&[7], '[', ']'), "[7]");
     }
 }

@@ -46,6 +46,23 @@ pub enum Loss {
 }
 
 impl Loss {
+    /// The loss as `{:?}` shows it (`BinaryCrossEntropy`, `SampledSoftmax { negatives: 8,
+    /// sampler: Uniform }`), for messages, without `Debug`'s builders in the browser.
+    pub fn describe(self) -> String {
+        match self {
+            Loss::BinaryCrossEntropy => "BinaryCrossEntropy".into(),
+            Loss::MeanSquaredError => "MeanSquaredError".into(),
+            Loss::SoftmaxCrossEntropy => "SoftmaxCrossEntropy".into(),
+            Loss::SampledSoftmax { negatives, sampler } => {
+                let sampler = match sampler {
+                    super::sampled::Sampler::Uniform => "Uniform",
+                    super::sampled::Sampler::Frequency => "Frequency",
+                };
+                format!("SampledSoftmax {{ negatives: {negatives}, sampler: {sampler} }}")
+            }
+        }
+    }
+
     /// Checks that the loss can be used with this output activation.
     pub fn check_output(self, output: Activation) -> Result<()> {
         let ok = match self {
@@ -67,7 +84,7 @@ impl Loss {
             };
             Err(Error::invalid(
                 "loss",
-                format!("{self:?} with {} output", output.name()),
+                format!("{} with {} output", self.describe(), output.name()),
                 need,
             ))
         }
@@ -354,5 +371,25 @@ mod tests {
         assert!(Loss::MeanSquaredError
             .check_output(Activation::Softmax)
             .is_err());
+    }
+
+    #[test]
+    fn describe_reads_as_debug() {
+        use crate::nn::sampled::Sampler;
+        for loss in [
+            Loss::BinaryCrossEntropy,
+            Loss::MeanSquaredError,
+            Loss::SoftmaxCrossEntropy,
+            Loss::SampledSoftmax {
+                negatives: 8,
+                sampler: Sampler::Uniform,
+            },
+            Loss::SampledSoftmax {
+                negatives: 1,
+                sampler: Sampler::Frequency,
+            },
+        ] {
+            assert_eq!(loss.describe(), format!("{loss:?}"));
+        }
     }
 }

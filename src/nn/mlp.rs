@@ -229,8 +229,8 @@ impl Mlp {
         if w.dim() != layer.w.dim() {
             return Err(Error::shape(
                 format!("layers[{index}] weights"),
-                format!("{:?}", layer.w.dim()),
-                format!("{:?}", w.dim()),
+                crate::quote::integers(&<[usize; 2]>::from(layer.w.dim()), '(', ')'),
+                crate::quote::integers(&<[usize; 2]>::from(w.dim()), '(', ')'),
             ));
         }
         let new = Dense::from_parts(w, b, layer.activation())?;

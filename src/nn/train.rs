@@ -238,11 +238,19 @@ impl TrainConfig {
             let shape = |m: &Mlp| -> Vec<(usize, usize)> {
                 m.layers.iter().map(|l| (l.inputs(), l.outputs())).collect()
             };
+            // As `{:?}` shows the list of pairs.
+            let shape_list = |pairs: &[(usize, usize)]| -> String {
+                let shown: Vec<String> = pairs
+                    .iter()
+                    .map(|&(i, o)| crate::quote::integers(&[i, o], '(', ')'))
+                    .collect();
+                format!("[{}]", shown.join(", "))
+            };
             if shape(anchor) != shape(mlp) {
                 return Err(Error::shape(
                     "pull_anchor layers (inputs, outputs)",
-                    format!("{:?}", shape(mlp)),
-                    format!("{:?}", shape(anchor)),
+                    shape_list(&shape(mlp)),
+                    shape_list(&shape(anchor)),
                 ));
             }
         }

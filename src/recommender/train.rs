@@ -111,7 +111,10 @@ impl Head {
         if inputs == 0 || inputs > MAX_WIDTH || hidden.iter().any(|&h| h == 0 || h > MAX_WIDTH) {
             return Err(Error::invalid(
                 "hidden",
-                format!("{hidden:?} (inputs {inputs})"),
+                format!(
+                    "{} (inputs {inputs})",
+                    crate::quote::integers(hidden, '[', ']')
+                ),
                 format!("widths must be in 1..={MAX_WIDTH}"),
             ));
         }

@@ -186,9 +186,9 @@ fn wasm_memory_bytes() -> f64 {
 /// every run: training chunks get 0 ms (exactly one batch each) instead of a
 /// wall-clock slice. With a 1 ms slice a chunk did one or two batches depending
 /// on the machine's load, so a run was sometimes still alive (its examples and
-/// model snapshot allocated) during the following `recommend` calls; when that
-/// first happened after the warm-up, the allocator's high-water mark rose one
-/// page and the test failed, without any leak.
+/// model snapshot allocated) during the following `recommend` calls; the likely
+/// cause of the rare failure (not reproduced): when that first happened after
+/// the warm-up, the allocator's high-water mark rose, without any leak.
 #[wasm_bindgen_test]
 fn memory_stops_growing() {
     let config = obj(&[("seed", 5.into()), ("maxEvents", 300.into())]);

@@ -237,9 +237,9 @@ fn edge_values_are_written_as_serde_wasm_bindgen_did() {
     same("recommendations", &recs);
     same("empty recommendations", &Recommendations::default());
 
-    let mut by_kind = BTreeMap::new();
-    by_kind.insert("view".to_string(), 3usize);
-    by_kind.insert(String::new(), 0);
+    let mut by_kind = localrec::prep::Counts::default();
+    by_kind.add("view", 3);
+    by_kind.add("", 0);
     let inspection = Inspection {
         by_kind,
         first_event_ms: Some(1.5),

@@ -57,5 +57,5 @@ pub use profile::{
     HistoryEntry, ItemStats, KindWeights, PricePreference, Profile, ProfileConfig, ProfileSummary,
     SessionFeatures,
 };
-pub use report::{CleanReport, Rejection};
+pub use report::{CleanReport, Counts, Rejection};
 pub use types::{Attributes, CatalogItem, EventKind, RawEvent};

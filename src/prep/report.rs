@@ -10,10 +10,84 @@
 //! r.kept = 2;
 //! assert_eq!(r.dropped["unknown_item"], 1);
 //! assert_eq!(r.rejected[0].index, 0);
+//! assert_eq!(r.dropped["never_seen"], 0);
 //! ```
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+
+/// Counts by name, in name order: what a `BTreeMap<String, usize>` of counts
+/// did, as a sorted `Vec` (a handful of reasons or kinds: binary search, and
+/// none of the B-tree code in the browser package). A missing name counts 0,
+/// also through `counts["name"]` (which never panics, unlike a map's index).
+/// Serialized as a map (a JSON / JavaScript object with the names in order).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts(Vec<(String, usize)>);
+
+impl Counts {
+    /// Adds `n` to the count of `name`.
+    pub fn add(&mut self, name: &str, n: usize) {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
+            Ok(i) => {
+                if let Some((_, c)) = self.0.get_mut(i) {
+                    *c += n;
+                }
+            }
+            Err(i) => self.0.insert(i, (name.to_string(), n)),
+        }
+    }
+
+    /// The count of `name`, if it was ever added.
+    pub fn get(&self, name: &str) -> Option<&usize> {
+        let i = self
+            .0
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()?;
+        self.0.get(i).map(|(_, c)| c)
+    }
+
+    /// `(name, count)` in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, usize)> + '_ {
+        self.0.iter().map(|(k, c)| (k.as_str(), *c))
+    }
+
+    /// The counts in name order.
+    pub fn values(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().map(|(_, c)| *c)
+    }
+
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Index<&str> for Counts {
+    type Output = usize;
+    /// The count of `name`; 0 when it was never added.
+    fn index(&self, name: &str) -> &usize {
+        self.get(name).unwrap_or(&0)
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, c)| (k, c)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Counts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        // Through a map: sorted, one entry per name (the last of equal names).
+        let map = BTreeMap::<String, usize>::deserialize(deserializer)?;
+        Ok(Counts(map.into_iter().collect()))
+    }
+}
 
 /// One input record that was dropped: its position in the input and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,9 +107,9 @@ pub struct CleanReport {
     /// Records kept (possibly repaired).
     pub kept: usize,
     /// Dropped records by reason.
-    pub dropped: BTreeMap<String, usize>,
+    pub dropped: Counts,
     /// Repairs by reason (a record may be repaired several times and still kept).
-    pub fixed: BTreeMap<String, usize>,
+    pub fixed: Counts,
     /// Every dropped record, in input order.
     pub rejected: Vec<Rejection>,
 }
@@ -51,7 +125,7 @@ impl CleanReport {
 
     /// Records that the record at `index` was dropped for `reason`.
     pub fn drop(&mut self, index: usize, reason: &str) {
-        *self.dropped.entry(reason.to_string()).or_insert(0) += 1;
+        self.dropped.add(reason, 1);
         self.rejected.push(Rejection {
             index,
             reason: reason.to_string(),
@@ -60,7 +134,7 @@ impl CleanReport {
 
     /// Records one repair for `reason`.
     pub fn fix(&mut self, reason: &str) {
-        *self.fixed.entry(reason.to_string()).or_insert(0) += 1;
+        self.fixed.add(reason, 1);
     }
 
     /// Total records dropped.
@@ -72,5 +146,45 @@ impl CleanReport {
     pub(crate) fn finish(&mut self, kept: usize) {
         self.kept = kept;
         crate::sort::sort_by_key(&mut self.rejected, |r| r.index);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_match_a_btreemap_and_serialize_the_same() {
+        let mut rng = crate::rng::Rng::new(7);
+        let names = [
+            "view",
+            "click",
+            "add_to_cart",
+            "purchase",
+            "a",
+            "",
+            "é",
+            "Z",
+        ];
+        let mut ours = Counts::default();
+        let mut model: BTreeMap<String, usize> = BTreeMap::new();
+        for _ in 0..500 {
+            let name = names[rng.below(names.len())];
+            let n = rng.below(3);
+            ours.add(name, n);
+            *model.entry(name.to_string()).or_insert(0) += n;
+        }
+        let pairs: Vec<(&str, usize)> = model.iter().map(|(k, c)| (k.as_str(), *c)).collect();
+        assert_eq!(ours.iter().collect::<Vec<_>>(), pairs);
+        assert_eq!(ours.len(), model.len());
+        for name in names.iter().chain(&["missing"]) {
+            assert_eq!(ours.get(name), model.get(*name));
+            assert_eq!(ours[name], model.get(*name).copied().unwrap_or(0));
+        }
+        let json = serde_json::to_string(&ours).unwrap();
+        assert_eq!(json, serde_json::to_string(&model).unwrap());
+        let back: Counts = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, ours);
+        assert!(Counts::default().is_empty());
     }
 }

@@ -102,7 +102,6 @@ use catalog::jaccard;
 use features::{prior_score, Context, PRIOR_WEIGHTS};
 use profile::Profile;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use train::{Head, TrainingRun};
 
 /// Catalog items the base model ranks mainly by its embedding → the closest recent item.
@@ -132,7 +131,7 @@ pub struct Inspection {
     pub events: usize,
     pub unsaved_events: usize,
     pub distinct_items: usize,
-    pub by_kind: BTreeMap<String, usize>,
+    pub by_kind: crate::prep::Counts,
     pub first_event_ms: Option<f64>,
     pub last_event_ms: Option<f64>,
     pub catalog_items: usize,
@@ -1020,9 +1019,9 @@ impl Recommender {
 
     /// Counts, date range and sizes of what is stored locally.
     pub fn inspect(&self) -> Inspection {
-        let mut by_kind = BTreeMap::new();
+        let mut by_kind = crate::prep::Counts::default();
         for e in self.log.events() {
-            *by_kind.entry(e.kind.as_str().to_string()).or_insert(0) += 1;
+            by_kind.add(e.kind.as_str(), 1);
         }
         let events = self.log.events();
         Inspection {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::rng::Rng;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 const T0: f64 = 1.7e12;
 const MIN: f64 = 60_000.0;

@@ -232,7 +232,7 @@ fn key_order<V>(pairs: &[(u32, V)]) -> Vec<(u64, u32)> {
 /// node handling. A new key costs a shift of the pairs after it (O(len)), so it suits maps of
 /// hundreds to a few thousand keys that are read much more often than they gain keys (the
 /// shopper profile: one map entry per distinct item, category, brand or token touched).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SortedMap<K, V> {
     pairs: Vec<(K, V)>,
 }
@@ -247,6 +247,39 @@ impl<K: Ord, V> SortedMap<K, V> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The map `pairs` inserted in order give: of equal keys the last value wins.
+    pub fn from_pairs(mut pairs: Vec<(K, V)>) -> Self {
+        sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
+        // Stable sort: equal keys keep their order, so the later replaces the earlier.
+        pairs.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(&mut earlier.1, &mut later.1);
+            }
+            same
+        });
+        SortedMap { pairs }
+    }
+
+    /// Sets `key` to `value`; returns the value it replaced.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(at) => self
+                .pairs
+                .get_mut(at)
+                .map(|p| std::mem::replace(&mut p.1, value)),
+            Err(at) => {
+                self.pairs.insert(at, (key, value));
+                None
+            }
+        }
+    }
+
+    /// The `(key, value)` pairs in ascending key order.
+    pub fn as_slice(&self) -> &[(K, V)] {
+        &self.pairs
     }
 
     fn find<Q: Ord + ?Sized>(&self, key: &Q) -> std::result::Result<usize, usize>
@@ -628,6 +661,22 @@ mod tests {
         assert!(ours
             .iter()
             .all(|(k, v)| reference.get(k).map(|r| r * 0.5) == Some(*v)));
+
+        let pairs: Vec<(u32, f64)> = (0..300)
+            .map(|_| (rng.below(50) as u32, rng.normal() as f64))
+            .collect();
+        let built = SortedMap::from_pairs(pairs.clone());
+        let expected: BTreeMap<u32, f64> = pairs.iter().copied().collect();
+        assert!(
+            built.iter().eq(expected.iter()),
+            "the last of equal keys wins"
+        );
+        let mut inserted = SortedMap::new();
+        let mut reference = BTreeMap::new();
+        for &(k, v) in &pairs {
+            assert_eq!(inserted.insert(k, v), reference.insert(k, v));
+        }
+        assert_eq!(inserted, built);
 
         let mut names: SortedMap<String, f64> = SortedMap::default();
         *names.value_or("b".to_string(), || 0.0) += 1.0;

@@ -13,6 +13,7 @@
 //! assert_eq!(r.dropped["never_seen"], 0);
 //! ```
 
+use crate::sort::SortedMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -22,28 +23,22 @@ use std::collections::BTreeMap;
 /// also through `counts["name"]` (which never panics, unlike a map's index).
 /// Serialized as a map (a JSON / JavaScript object with the names in order).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Counts(Vec<(String, usize)>);
+pub struct Counts(SortedMap<String, usize>);
 
 impl Counts {
     /// Adds `n` to the count of `name`.
     pub fn add(&mut self, name: &str, n: usize) {
-        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(name)) {
-            Ok(i) => {
-                if let Some((_, c)) = self.0.get_mut(i) {
-                    *c += n;
-                }
+        match self.0.get_mut(name) {
+            Some(c) => *c += n,
+            None => {
+                self.0.insert(name.to_string(), n);
             }
-            Err(i) => self.0.insert(i, (name.to_string(), n)),
         }
     }
 
     /// The count of `name`, if it was ever added.
     pub fn get(&self, name: &str) -> Option<&usize> {
-        let i = self
-            .0
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-            .ok()?;
-        self.0.get(i).map(|(_, c)| c)
+        self.0.get(name)
     }
 
     /// `(name, count)` in name order.
@@ -77,7 +72,7 @@ impl std::ops::Index<&str> for Counts {
 
 impl Serialize for Counts {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(k, c)| (k, c)))
+        serializer.collect_map(self.0.iter())
     }
 }
 
@@ -85,7 +80,7 @@ impl<'de> Deserialize<'de> for Counts {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         // Through a map: sorted, one entry per name (the last of equal names).
         let map = BTreeMap::<String, usize>::deserialize(deserializer)?;
-        Ok(Counts(map.into_iter().collect()))
+        Ok(Counts(SortedMap::from_pairs(map.into_iter().collect())))
     }
 }
 

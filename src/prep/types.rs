@@ -4,6 +4,7 @@
 //! Everything but the item id is optional: cleaning decides what to keep,
 //! and reports what it dropped and why.
 
+use crate::sort::SortedMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
@@ -41,54 +42,32 @@ pub struct CatalogItem {
 /// assert_eq!(a.keys().collect::<Vec<_>>(), ["g", "ml"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Attributes(Vec<(String, f64)>);
+pub struct Attributes(SortedMap<String, f64>);
 
 impl Attributes {
     /// No attributes.
     pub fn new() -> Self {
-        Attributes(Vec::new())
+        Attributes::default()
     }
 
     /// From pairs in any order; of equal names the last one wins.
-    pub fn from_pairs(mut pairs: Vec<(String, f64)>) -> Self {
-        crate::sort::sort_by(&mut pairs, |a, b| a.0.cmp(&b.0));
-        // Stable sort: equal names keep their order, so the later replaces the earlier.
-        pairs.dedup_by(|later, earlier| {
-            let same = later.0 == earlier.0;
-            if same {
-                earlier.1 = later.1;
-            }
-            same
-        });
-        Attributes(pairs)
+    pub fn from_pairs(pairs: Vec<(String, f64)>) -> Self {
+        Attributes(SortedMap::from_pairs(pairs))
     }
 
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<f64> {
-        let i = self
-            .0
-            .binary_search_by(|(k, _)| k.as_str().cmp(name))
-            .ok()?;
-        self.0.get(i).map(|&(_, v)| v)
+        self.0.get(name).copied()
     }
 
     /// Sets `name` to `value`; returns the value it replaced.
     pub fn insert(&mut self, name: String, value: f64) -> Option<f64> {
-        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&name)) {
-            Ok(i) => self
-                .0
-                .get_mut(i)
-                .map(|slot| std::mem::replace(&mut slot.1, value)),
-            Err(i) => {
-                self.0.insert(i, (name, value));
-                None
-            }
-        }
+        self.0.insert(name, value)
     }
 
     /// Names in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.0.iter().map(|(k, _)| k.as_str())
+        self.0.keys().map(String::as_str)
     }
 
     /// (name, value) in name order.
@@ -98,7 +77,7 @@ impl Attributes {
 
     /// The sorted pairs.
     pub fn as_slice(&self) -> &[(String, f64)] {
-        &self.0
+        self.0.as_slice()
     }
 
     pub fn len(&self) -> usize {
@@ -126,7 +105,7 @@ impl<'de> Deserialize<'de> for Attributes {
     /// As a `BTreeMap<String, f64>` (the CLI's JSON; the browser has its own reader).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<String, f64>::deserialize(deserializer)?;
-        Ok(Attributes(map.into_iter().collect()))
+        Ok(Attributes::from_pairs(map.into_iter().collect()))
     }
 }
 

@@ -29,15 +29,10 @@
 //! assert_eq!(found, Some(1));
 //! ```
 
+use crate::rng::mix64 as mix;
+
 /// The smallest table (slots) once something is inserted.
 const MIN_SLOTS: usize = 16;
-
-/// splitmix64's finaliser: a bijection of `u64` that spreads every input bit.
-fn mix(x: u64) -> u64 {
-    let x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    let x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
 
 /// The home slot of a mixed hash in a table of `1 << bits` slots.
 fn home(mixed: u64, bits: u32) -> usize {

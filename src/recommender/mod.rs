@@ -173,11 +173,9 @@ pub struct Recommender {
     counter: u64,
 }
 
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
+/// One splitmix64 step from `x`.
+fn mix(x: u64) -> u64 {
+    crate::rng::mix64(x.wrapping_add(0x9E37_79B9_7F4A_7C15))
 }
 
 fn verb(kind: Option<EventKind>) -> &'static str {

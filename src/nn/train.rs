@@ -1088,11 +1088,7 @@ impl Mlp {
         self.check_plain(cfg)?;
         let unsupported = "not supported by fit_bce (use fit_plain)";
         if cfg.loss != Loss::BinaryCrossEntropy {
-            let shown = match cfg.loss {
-                Loss::MeanSquaredError => "MeanSquaredError",
-                _ => "SoftmaxCrossEntropy", // SampledSoftmax is rejected by check_plain
-            };
-            return Err(Error::invalid("loss", shown, unsupported));
+            return Err(Error::invalid("loss", cfg.loss.describe(), unsupported));
         }
         let hidden = self.layers.len().saturating_sub(1);
         let not_relu = self.layers[..hidden]

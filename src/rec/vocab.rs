@@ -63,7 +63,8 @@ impl ItemVocab {
 
     /// The index of `id`, adding it if new.
     pub fn intern(&mut self, id: &str) -> Result<u32> {
-        if let Some(i) = self.index(id) {
+        let hash = self.hasher.hash(id.as_bytes());
+        if let Some(i) = self.find(hash, id) {
             return Ok(i);
         }
         if id.is_empty() {
@@ -71,17 +72,21 @@ impl ItemVocab {
         }
         let i = u32::try_from(self.ids.len())
             .map_err(|_| Error::invalid("item count", self.ids.len(), "exceeds u32"))?;
-        self.index.insert(self.hasher.hash(id.as_bytes()), i);
+        self.index.insert(hash, i);
         self.ids.push(id.to_string());
         Ok(i)
     }
 
     /// The index of `id`, if known.
     pub fn index(&self, id: &str) -> Option<u32> {
+        self.find(self.hasher.hash(id.as_bytes()), id)
+    }
+
+    /// The index of `id`, whose keyed hash is `hash`.
+    fn find(&self, hash: u64, id: &str) -> Option<u32> {
         let ids = &self.ids;
-        self.index.find(self.hasher.hash(id.as_bytes()), |i| {
-            ids.get(i as usize).is_some_and(|s| s == id)
-        })
+        self.index
+            .find(hash, |i| ids.get(i as usize).is_some_and(|s| s == id))
     }
 
     /// The id string of index `i`, if in range.

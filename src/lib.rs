@@ -25,6 +25,7 @@ pub mod eval;
 pub mod fmtnum;
 pub mod idtable;
 pub mod nn;
+pub mod pow2;
 pub mod prep;
 pub mod quote;
 pub mod rec;

@@ -279,7 +279,7 @@ impl Profile {
 
     /// `2^(-(now - t) / half_life)`: how much an event at `t_ms` still counts at `now_ms`.
     pub fn decay(&self, t_ms: f64, now_ms: f64) -> f64 {
-        let d = (-(now_ms - t_ms) / self.config.half_life_ms).exp2();
+        let d = crate::pow2::exp2(-(now_ms - t_ms) / self.config.half_life_ms);
         if d.is_finite() {
             d
         } else {

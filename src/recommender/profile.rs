@@ -24,6 +24,7 @@
 
 use super::catalog::ItemTable;
 use super::config::RecommenderConfig;
+use crate::pow2::exp2;
 use crate::prep::EventKind;
 use crate::sort::{BucketedMap, SortedMap};
 
@@ -163,11 +164,11 @@ impl Profile {
         }
         // Keep exponents small: rescale once the newest event is 40 half-lives past origin.
         if (ts_ms - self.origin) / self.half_life_ms > 40.0 {
-            let factor = (-(ts_ms - self.origin) / self.half_life_ms).exp2();
+            let factor = exp2(-(ts_ms - self.origin) / self.half_life_ms);
             self.rescale(factor);
             self.origin = ts_ms;
         }
-        let w = self.weights[kind_index(kind)] * ((ts_ms - self.origin) / self.half_life_ms).exp2();
+        let w = self.weights[kind_index(kind)] * exp2((ts_ms - self.origin) / self.half_life_ms);
         let new_session = self
             .last_ts
             .is_none_or(|last| (ts_ms - last).abs() > self.gap_ms);
@@ -252,7 +253,7 @@ impl Profile {
     /// Converts stored units to "now" units.
     fn now_scale(&self) -> f64 {
         match self.last_ts {
-            Some(now) => ((self.origin - now) / self.half_life_ms).exp2(),
+            Some(now) => exp2((self.origin - now) / self.half_life_ms),
             None => 1.0,
         }
     }

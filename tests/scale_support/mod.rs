@@ -4,9 +4,6 @@
 //! allocator that counts the heap bytes live and their peak.
 #![allow(dead_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
 use localrec::nn::{Activation, MlpParams};
 use localrec::prep::{CatalogItem, RawEvent};
 use localrec::rec::{
@@ -14,40 +11,53 @@ use localrec::rec::{
 };
 use localrec::rng::Rng;
 
-/// Counts the heap bytes the test's module holds (live, and the peak since
-/// the last [`reset_peak`]).
-pub struct CountingAlloc;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+// In the browser the crate's own allocator counts (a crate graph has one global allocator).
+#[cfg(target_arch = "wasm32")]
+pub use localrec::heap::{live, peak, reset_peak};
 
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-        PEAK.fetch_max(live, Relaxed);
-        System.alloc(layout)
+#[cfg(not(target_arch = "wasm32"))]
+pub use native_heap::{live, peak, reset_peak};
+
+/// Natively: a global allocator around the system's that counts the heap bytes the test's
+/// module holds (live, and the peak since the last `reset_peak`).
+#[cfg(not(target_arch = "wasm32"))]
+mod native_heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    pub struct CountingAlloc;
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe impl GlobalAlloc for CountingAlloc {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
+            PEAK.fetch_max(live, Relaxed);
+            System.alloc(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            LIVE.fetch_sub(layout.size(), Relaxed);
+            System.dealloc(ptr, layout)
+        }
     }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Relaxed);
-        System.dealloc(ptr, layout)
+
+    #[global_allocator]
+    static ALLOC: CountingAlloc = CountingAlloc;
+
+    /// Heap bytes live now.
+    pub fn live() -> usize {
+        LIVE.load(Relaxed)
     }
-}
 
-#[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc;
+    /// The largest live heap since the last [`reset_peak`].
+    pub fn peak() -> usize {
+        PEAK.load(Relaxed)
+    }
 
-/// Heap bytes live now.
-pub fn live() -> usize {
-    LIVE.load(Relaxed)
-}
-
-/// The largest live heap since the last [`reset_peak`].
-pub fn peak() -> usize {
-    PEAK.load(Relaxed)
-}
-
-/// Starts a new peak measurement from the live heap.
-pub fn reset_peak() {
-    PEAK.store(LIVE.load(Relaxed), Relaxed);
+    /// Starts a new peak measurement from the live heap.
+    pub fn reset_peak() {
+        PEAK.store(LIVE.load(Relaxed), Relaxed);
+    }
 }
 
 pub fn mib(bytes: f64) -> f64 {

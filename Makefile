@@ -72,7 +72,7 @@ test-browser:
 ## paths against a naive product, and seeded training against the native figures, within 1e-5.
 RELAXED_TESTS := --test web_nn --test web_sampled --test web
 test-browser-relaxed:
-	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=50" CARGO_TARGET_DIR=target/relaxed-test \
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=25" CARGO_TARGET_DIR=target/relaxed-test \
 	  wasm-pack test --headless --firefox -- $(RELAXED_TESTS)
 
 ## The demo shop's static assets (catalog, simulated shoppers, base model); committed, rebuilt on demand.

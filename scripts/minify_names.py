@@ -24,17 +24,8 @@ import re
 import subprocess
 import sys
 
-
-def leb(data, i):
-    """An unsigned LEB128 at data[i:]: (value, next index)."""
-    value = shift = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return value, i
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
+from wasm_sizes import leb, sections  # noqa: E402  (the LEB128 and section readers, shared)
 
 
 def name(data, i):
@@ -44,38 +35,29 @@ def name(data, i):
 
 def import_modules(path):
     """The set of module names of the .wasm's imports (the import section, id 2)."""
-    data = open(path, "rb").read()
-    i = 8
-    while i < len(data):
-        section, i = data[i], i + 1
-        size, i = leb(data, i)
-        if section == 2:
-            count, j = leb(data, i)
-            modules = set()
-            for _ in range(count):
-                module, j = name(data, j)
-                _field, j = name(data, j)
-                kind, j = data[j], j + 1
-                if kind == 0:  # function: type index
-                    _, j = leb(data, j)
-                elif kind == 1:  # table: reftype, limits
-                    j += 1
-                    flags, j = leb(data, j + 0)
-                    _, j = leb(data, j)
-                    if flags & 1:
-                        _, j = leb(data, j)
-                elif kind == 2:  # memory: limits
-                    flags, j = leb(data, j)
-                    _, j = leb(data, j)
-                    if flags & 1:
-                        _, j = leb(data, j)
-                elif kind == 3:  # global: valtype, mutability
-                    j += 2
-                else:
-                    sys.exit(f"minify_names: {path}: import kind {kind} not handled")
-                modules.add(module)
-            return modules
-        i += size
+    for section, body in sections(open(path, "rb").read()):
+        if section != 2:
+            continue
+        count, j = leb(body, 0)
+        modules = set()
+        for _ in range(count):
+            module, j = name(body, j)
+            _field, j = name(body, j)
+            kind, j = body[j], j + 1
+            if kind == 0:  # function: type index
+                _, j = leb(body, j)
+            elif kind in (1, 2):  # table (reftype, limits) or memory (limits)
+                j += kind == 1
+                flags, j = leb(body, j)
+                _, j = leb(body, j)
+                if flags & 1:
+                    _, j = leb(body, j)
+            elif kind == 3:  # global: valtype, mutability
+                j += 2
+            else:
+                sys.exit(f"minify_names: {path}: import kind {kind} not handled")
+            modules.add(module)
+        return modules
     return set()
 
 

@@ -1,46 +1,49 @@
-//! The WebAssembly build's heap: the [talc](https://crates.io/crates/talc) allocator instead of
-//! std's dlmalloc, counting the bytes live and their peak.
+//! Heap accounting, and the WebAssembly build's allocator: [talc](https://crates.io/crates/talc)
+//! instead of std's dlmalloc, counting the bytes live and their peak.
 //!
 //! Why talc: it does the same job in 2.4 KB gzip less WebAssembly (dlmalloc was 7 KB of code),
-//! and its authors measure it faster than dlmalloc in WebAssembly. Why the counters: the
-//! browser's heap tests (`tests/web_scale.rs`) need the live and peak heap, and a crate can have
-//! only one global allocator, so the test reads these instead of wrapping its own. Counting is
-//! two additions and a comparison per allocation. Native builds keep the platform's allocator
-//! (and this module is not compiled there).
+//! and its authors measure it faster than dlmalloc in WebAssembly. Why the counters: the heap
+//! tests (`tests/web_scale.rs` in the browser, `tests/recommender_memory.rs` natively) need the
+//! live and peak heap, and a program has only one global allocator, so in the browser the crate's
+//! own counts. Counting is two additions and a comparison per allocation. Native builds keep the
+//! platform's allocator; a native program (or test) that wants the counters installs
+//! [`Counting`] around it:
 //!
-//! ```ignore
-//! // wasm32 only
-//! let before = localrec::heap::live();
+//! ```
+//! use localrec::heap::{self, Counting};
+//!
+//! #[global_allocator]
+//! static ALLOC: Counting<std::alloc::System> = Counting(std::alloc::System);
+//!
+//! let before = heap::live();
 //! let v = vec![0u8; 1 << 20];
-//! assert!(localrec::heap::live() >= before + (1 << 20));
-//! # drop(v);
+//! assert!(heap::live() >= before + (1 << 20));
+//! assert!(heap::peak() >= heap::live());
+//! drop(v);
 //! ```
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-/// talc, counting what it hands out.
-pub struct CountingTalc(talc::wasm::WasmDynamicTalc);
+/// An allocator that counts what the allocator inside it hands out.
+pub struct Counting<A>(pub A);
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
 fn grew(by: usize) {
-    let live = LIVE.load(Relaxed) + by;
-    LIVE.store(live, Relaxed);
-    if live > PEAK.load(Relaxed) {
-        PEAK.store(live, Relaxed);
-    }
+    let live = LIVE.fetch_add(by, Relaxed) + by;
+    PEAK.fetch_max(live, Relaxed);
 }
 
 fn shrank(by: usize) {
-    LIVE.store(LIVE.load(Relaxed) - by, Relaxed);
+    LIVE.fetch_sub(by, Relaxed);
 }
 
-// SAFETY: every call is forwarded to talc unchanged; the counters only observe sizes.
+// SAFETY: every call is forwarded to the inner allocator unchanged; the counters only observe sizes.
 // Not inlined: otherwise the counting is copied into every allocation and drop site
 // (1 KB gzip more WebAssembly).
-unsafe impl GlobalAlloc for CountingTalc {
+unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     #[inline(never)]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = self.0.alloc(layout);
@@ -70,11 +73,13 @@ unsafe impl GlobalAlloc for CountingTalc {
 }
 
 // Threaded WebAssembly (atomics) would need talc's locked variant; this crate builds without.
-#[cfg(not(target_feature = "atomics"))]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: CountingTalc = CountingTalc(talc::wasm::new_wasm_dynamic_allocator());
+static ALLOCATOR: Counting<talc::wasm::WasmDynamicTalc> =
+    Counting(talc::wasm::new_wasm_dynamic_allocator());
 
-/// Heap bytes live now (what the program asked for, not talc's own overhead).
+/// Heap bytes live now (what the program asked for, not the allocator's own overhead); 0 where
+/// no [`Counting`] allocator is installed.
 pub fn live() -> usize {
     LIVE.load(Relaxed)
 }

@@ -17,7 +17,7 @@
 //! - [`fmtnum`] — float formatting for messages without `core`'s (keeps the WebAssembly small).
 //! - [`idtable`] — small open-addressing hash tables instead of std's `HashMap` (same).
 //! - [`quote`] — quoting text for messages without `core`'s `Debug` (same).
-//! - `heap` (wasm32 only) — the talc allocator with live/peak counters (keeps the WebAssembly small).
+//! - [`heap`] — heap counters, and the talc allocator of the WebAssembly build (keeps it small).
 //! - [`pow2`] — `2^x` without libm's `exp2` table (same).
 //! - [`trig`] — musl's cosine for bounded angles, without its huge-argument reduction (same).
 
@@ -25,7 +25,6 @@ pub mod codec;
 pub mod error;
 pub mod eval;
 pub mod fmtnum;
-#[cfg(target_arch = "wasm32")]
 pub mod heap;
 pub mod idtable;
 pub mod nn;

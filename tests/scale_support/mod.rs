@@ -11,54 +11,14 @@ use localrec::rec::{
 };
 use localrec::rng::Rng;
 
-// In the browser the crate's own allocator counts (a crate graph has one global allocator).
-#[cfg(target_arch = "wasm32")]
+// The crate's counters: in the browser its own allocator counts (a program has one global
+// allocator); natively this test installs the counting wrapper around the system's.
 pub use localrec::heap::{live, peak, reset_peak};
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native_heap::{live, peak, reset_peak};
-
-/// Natively: a global allocator around the system's that counts the heap bytes the test's
-/// module holds (live, and the peak since the last `reset_peak`).
-#[cfg(not(target_arch = "wasm32"))]
-mod native_heap {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-    pub struct CountingAlloc;
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-    static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-    unsafe impl GlobalAlloc for CountingAlloc {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            let live = LIVE.fetch_add(layout.size(), Relaxed) + layout.size();
-            PEAK.fetch_max(live, Relaxed);
-            System.alloc(layout)
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            LIVE.fetch_sub(layout.size(), Relaxed);
-            System.dealloc(ptr, layout)
-        }
-    }
-
-    #[global_allocator]
-    static ALLOC: CountingAlloc = CountingAlloc;
-
-    /// Heap bytes live now.
-    pub fn live() -> usize {
-        LIVE.load(Relaxed)
-    }
-
-    /// The largest live heap since the last [`reset_peak`].
-    pub fn peak() -> usize {
-        PEAK.load(Relaxed)
-    }
-
-    /// Starts a new peak measurement from the live heap.
-    pub fn reset_peak() {
-        PEAK.store(LIVE.load(Relaxed), Relaxed);
-    }
-}
+#[global_allocator]
+static ALLOC: localrec::heap::Counting<std::alloc::System> =
+    localrec::heap::Counting(std::alloc::System);
 
 pub fn mib(bytes: f64) -> f64 {
     bytes / 1_048_576.0

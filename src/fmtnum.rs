@@ -383,7 +383,7 @@ mod tests {
     }
 
     /// The browser's two `{:.N}`: "rated {:.1}" (a rating: any finite value
-    /// >= 0, -0 included; in practice 0-5 with few decimals) and
+    /// not below 0, -0 included; in practice 0-5 with few decimals) and
     /// "held-out MRR {:.3}" (a mean of reciprocal ranks, in [0, 1]).
     #[test]
     fn fixed_equals_precision_on_ratings_and_mrrs() {

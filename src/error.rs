@@ -86,6 +86,14 @@ impl Error {
     pub fn decode(msg: impl Into<String>) -> Self {
         Error::Decode(msg.into())
     }
+
+    /// Undecodable bytes in a named part: the message is `"{what}: {problem}"`. (One copy of
+    /// the formatting for the decoders' fixed problems, instead of a `format!` at each.)
+    #[cold]
+    #[inline(never)]
+    pub fn decode_in(what: &str, problem: &str) -> Self {
+        Error::Decode(format!("{what}: {problem}"))
+    }
 }
 
 /// A value an error message can show: text, integers and floats (floats as `{}`
@@ -225,6 +233,12 @@ mod tests {
         );
         let s = Error::shape("x", 3, Shown(format_args!("{}x{}", 2, 4)));
         assert_eq!(s.to_string(), "shape mismatch in x: expected 3, found 2x4");
+        let d = Error::decode_in("markov", "invalid weight");
+        assert_eq!(
+            d,
+            Error::decode(format!("{}: {}", "markov", "invalid weight"))
+        );
+        assert_eq!(d.to_string(), "cannot decode: markov: invalid weight");
     }
 
     #[test]

@@ -123,6 +123,18 @@ macro_rules! show_with_display {
         }
     )*};
 }
+/// Unsigned integers show as the `u64` of the same value (the same text): one
+/// integer-to-text copy in the WebAssembly instead of one per width.
+macro_rules! show_as_u64 {
+    ($($t:ty),*) => {$(
+        impl ShowValue for $t {
+            fn show(&self) -> String {
+                (*self as u64).show()
+            }
+        }
+    )*};
+}
+show_as_u64!(u8, u16, u32, usize);
 show_with_display!(
     i8,
     i16,
@@ -130,12 +142,8 @@ show_with_display!(
     i64,
     i128,
     isize,
-    u8,
-    u16,
-    u32,
     u64,
     u128,
-    usize,
     bool,
     char,
     str,
@@ -239,6 +247,19 @@ mod tests {
             Error::decode(format!("{}: {}", "markov", "invalid weight"))
         );
         assert_eq!(d.to_string(), "cannot decode: markov: invalid weight");
+    }
+
+    #[test]
+    fn integers_show_as_display_does() {
+        assert_eq!(u8::MAX.show(), u8::MAX.to_string());
+        assert_eq!(u16::MAX.show(), u16::MAX.to_string());
+        assert_eq!(u32::MAX.show(), u32::MAX.to_string());
+        assert_eq!(usize::MAX.show(), usize::MAX.to_string());
+        assert_eq!(0usize.show(), "0");
+        assert_eq!(
+            Error::invalid("k", 7u32, "r").to_string(),
+            "invalid k = 7: r"
+        );
     }
 
     #[test]

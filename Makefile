@@ -25,6 +25,7 @@ build-web:
 	wasm-pack build --release --target web --out-dir pkg
 	wasm-opt $(WASM_OPT_FLAGS) pkg/localrec_bg.wasm -o pkg/localrec_bg.wasm
 	WASM_OPT_FLAGS="$(WASM_OPT_FLAGS)" scripts/build_relaxed.sh pkg target/relaxed
+	WASM_OPT_FLAGS="$(WASM_OPT_FLAGS)" python3 scripts/minify_names.py pkg
 	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg/
 	$(MINIFY_JS) pkg/*.js --outdir=pkg
 	python3 scripts/merge_pkg_json.py pkg/package.json pkg.json
@@ -33,8 +34,9 @@ build-bundler: build-web
 	wasm-pack build --release --target bundler --out-dir pkg-bundler
 	wasm-opt $(WASM_OPT_FLAGS) pkg-bundler/localrec_bg.wasm -o pkg-bundler/localrec_bg.wasm
 	# Bundler glue initialises the simd128 build itself; the relaxed file is there because index.js
-	# names it (bundlers resolve `new URL(..., import.meta.url)` at build time).
-	cp pkg/localrec_bg_relaxed.wasm pkg-bundler/
+	# names it (bundlers resolve `new URL(..., import.meta.url)` at build time). Made again from
+	# build-web's relaxed build: pkg/'s copy has the short names of pkg/'s glue (minify_names.py).
+	wasm-opt $(WASM_OPT_FLAGS) --enable-relaxed-simd target/relaxed/pkg/localrec_bg.wasm -o pkg-bundler/localrec_bg_relaxed.wasm
 	cp js/*.js js/*.d.ts js/EXAMPLE.md pkg-bundler/
 	$(MINIFY_JS) pkg-bundler/*.js --outdir=pkg-bundler
 	python3 scripts/merge_pkg_json.py pkg-bundler/package.json pkg.json
@@ -70,7 +72,7 @@ test-browser:
 ## paths against a naive product, and seeded training against the native figures, within 1e-5.
 RELAXED_TESTS := --test web_nn --test web_sampled --test web
 test-browser-relaxed:
-	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=50" CARGO_TARGET_DIR=target/relaxed-test \
+	RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=25" CARGO_TARGET_DIR=target/relaxed-test \
 	  wasm-pack test --headless --firefox -- $(RELAXED_TESTS)
 
 ## The demo shop's static assets (catalog, simulated shoppers, base model); committed, rebuilt on demand.

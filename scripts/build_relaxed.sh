@@ -9,7 +9,7 @@ out=$1
 target=$2
 shift 2
 tmp="$target/pkg"
-RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=50" CARGO_TARGET_DIR="$target" \
+RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd -C llvm-args=-inline-threshold=25" CARGO_TARGET_DIR="$target" \
   wasm-pack build --release --target web --out-dir "$(realpath -m "$tmp")" "$@"
 if ! cmp -s "$tmp/localrec.js" "$out/localrec.js"; then
   echo "build_relaxed: $tmp/localrec.js differs from $out/localrec.js: the two builds' exports differ" >&2

@@ -256,7 +256,7 @@ impl<'a> Reader<'a> {
     }
     pub fn get_str(&mut self, field: &str) -> Result<String> {
         let b = self.get_bytes(field)?;
-        String::from_utf8(b.to_vec()).map_err(|_| Error::decode(format!("{field}: not UTF-8")))
+        String::from_utf8(b.to_vec()).map_err(|_| Error::decode_in(field, "not UTF-8"))
     }
     pub fn get_f32s(&mut self, field: &str) -> Result<Vec<f32>> {
         let n = self.get_len(field, 4)?;

@@ -221,140 +221,93 @@ fn layout(out: &mut String, digits: &[u8], point: i32) {
 }
 
 /// `{:.decimals}` of `v`: the exact binary value rounded half to even.
+///
+/// Every finite `f64` is `mantissa × 2^exp`, which has a finite decimal expansion:
+/// `mantissa` times 2^exp, or (negative `exp`) times 5^-exp
+/// with as many digits after the point (2⁻¹ = 5 / 10). Rounding that exact expansion
+/// to `decimals` digits needs no division: a digit vector does it all (and is a
+/// third of the WebAssembly of a base-2³² big integer with shifts and a conversion).
 fn fixed(v: f64, decimals: usize) -> String {
     if let Some(s) = non_finite(v) {
         return s.to_string();
     }
-    // v = mantissa × 2^exp exactly.
     let bits = v.to_bits();
     let biased = ((bits >> 52) & 0x7ff) as i32;
     let fraction = bits & ((1u64 << 52) - 1);
-    let (mantissa, exp) = if biased == 0 {
+    let (mut mantissa, exp) = if biased == 0 {
         (fraction, -1074)
     } else {
         (fraction | (1u64 << 52), biased - 1075)
     };
-    // round(mantissa × 10^decimals × 2^exp)
-    let mut n = Big::from_u64(mantissa);
-    for _ in 0..decimals {
-        n.mul_small(10);
+    // The exact decimal digits, least significant first; `below_point` of them after the point.
+    let mut digits: Vec<u8> = Vec::new();
+    while mantissa > 0 {
+        digits.push((mantissa % 10) as u8);
+        mantissa /= 10;
     }
-    if exp >= 0 {
-        n.shl(exp as u32);
+    let (by, below_point) = if exp >= 0 {
+        (2u32, 0)
     } else {
-        n.shr_round_even((-exp) as u32);
+        (5, exp.unsigned_abs() as usize)
+    };
+    // By up to 5¹¹ (< 2³²/10) at a time.
+    let mut left = exp.unsigned_abs();
+    while left > 0 {
+        let step = left.min(11);
+        left -= step;
+        let factor = by.pow(step);
+        let mut carry = 0u32;
+        for d in digits.iter_mut() {
+            let p = *d as u32 * factor + carry;
+            *d = (p % 10) as u8;
+            carry = p / 10;
+        }
+        while carry > 0 {
+            digits.push((carry % 10) as u8);
+            carry /= 10;
+        }
     }
-    let digits = n.into_decimal();
-    // At least one integer digit: pad with zeros in front.
+    let digit = |digits: &[u8], i: usize| digits.get(i).copied().unwrap_or(0);
+    // Keep `decimals` digits after the point: drop the others, rounding half to even.
+    if below_point > decimals {
+        let cut = below_point - decimals;
+        let first_dropped = digit(&digits, cut - 1);
+        let rest_dropped = digits.iter().take(cut - 1).any(|&d| d != 0);
+        let odd = digit(&digits, cut) % 2 == 1;
+        let up = first_dropped > 5 || (first_dropped == 5 && (rest_dropped || odd));
+        digits.drain(..cut.min(digits.len()));
+        if up {
+            let mut i = 0;
+            loop {
+                match digits.get_mut(i) {
+                    Some(9) => digits[i] = 0,
+                    Some(d) => {
+                        *d += 1;
+                        break;
+                    }
+                    None => {
+                        digits.push(1);
+                        break;
+                    }
+                }
+                i += 1;
+            }
+        }
+    } else {
+        digits.splice(0..0, std::iter::repeat_n(0, decimals - below_point));
+    }
+    // `digits` is now round(|v| × 10^decimals): at least one digit before the point.
     let mut out = String::new();
     if v.is_sign_negative() {
         out.push('-');
     }
-    let padding = (decimals + 1).saturating_sub(digits.len());
-    let all = std::iter::repeat_n(b'0', padding).chain(digits.iter().copied());
-    let int_len = padding + digits.len() - decimals;
-    for (i, d) in all.enumerate() {
-        if i == int_len {
+    for i in (0..digits.len().max(decimals + 1)).rev() {
+        out.push((b'0' + digit(&digits, i)) as char);
+        if i == decimals && decimals > 0 {
             out.push('.');
         }
-        out.push(d as char);
     }
     out
-}
-
-/// A non-negative big integer in base 2^32, little-endian (just what [`fixed`] needs).
-struct Big(Vec<u32>);
-
-impl Big {
-    fn from_u64(v: u64) -> Big {
-        Big(vec![v as u32, (v >> 32) as u32])
-    }
-
-    fn mul_small(&mut self, by: u32) {
-        let mut carry = 0u64;
-        for limb in self.0.iter_mut() {
-            let p = *limb as u64 * by as u64 + carry;
-            *limb = p as u32;
-            carry = p >> 32;
-        }
-        if carry > 0 {
-            self.0.push(carry as u32);
-        }
-    }
-
-    fn shl(&mut self, bits: u32) {
-        let (limbs, bits) = ((bits / 32) as usize, bits % 32);
-        if bits > 0 {
-            let mut carry = 0u32;
-            for limb in self.0.iter_mut() {
-                let next = *limb >> (32 - bits);
-                *limb = (*limb << bits) | carry;
-                carry = next;
-            }
-            if carry > 0 {
-                self.0.push(carry);
-            }
-        }
-        self.0.splice(0..0, std::iter::repeat_n(0, limbs));
-    }
-
-    fn bit(&self, i: u32) -> bool {
-        self.0
-            .get((i / 32) as usize)
-            .is_some_and(|l| (l >> (i % 32)) & 1 == 1)
-    }
-
-    /// Divides by 2^bits, rounding half to even.
-    fn shr_round_even(&mut self, bits: u32) {
-        let half = bits >= 1 && self.bit(bits - 1);
-        let below_half = (0..bits.saturating_sub(1)).any(|i| self.bit(i));
-        let (limbs, shift) = ((bits / 32) as usize, bits % 32);
-        let mut q: Vec<u32> = self.0.iter().skip(limbs).copied().collect();
-        if shift > 0 {
-            for i in 0..q.len() {
-                let high = q.get(i + 1).copied().unwrap_or(0);
-                q[i] = (q[i] >> shift) | (high << (32 - shift));
-            }
-        }
-        self.0 = q;
-        let odd = self.bit(0);
-        if half && (below_half || odd) {
-            self.add_one();
-        }
-    }
-
-    fn add_one(&mut self) {
-        for limb in self.0.iter_mut() {
-            let (v, overflow) = limb.overflowing_add(1);
-            *limb = v;
-            if !overflow {
-                return;
-            }
-        }
-        self.0.push(1);
-    }
-
-    /// The decimal digits, most significant first (`0` for zero).
-    fn into_decimal(mut self) -> Vec<u8> {
-        let mut reversed = Vec::new();
-        loop {
-            let mut rem = 0u64;
-            for limb in self.0.iter_mut().rev() {
-                let cur = (rem << 32) | *limb as u64;
-                *limb = (cur / 10) as u32;
-                rem = cur % 10;
-            }
-            reversed.push(b'0' + rem as u8);
-            while self.0.last() == Some(&0) {
-                self.0.pop();
-            }
-            if self.0.is_empty() {
-                break;
-            }
-        }
-        reversed.reverse();
-        reversed
-    }
 }
 
 #[cfg(test)]
@@ -426,6 +379,30 @@ mod tests {
             }
             let s = x as f32;
             assert_eq!(format!("{:.3}", Num32(s)), format!("{s:.3}"), "{s:e}");
+        }
+    }
+
+    /// The browser's two `{:.N}`: "rated {:.1}" (a rating: any finite value
+    /// not below 0, -0 included; in practice 0-5 with few decimals) and
+    /// "held-out MRR {:.3}" (a mean of reciprocal ranks, in [0, 1]).
+    #[test]
+    fn fixed_equals_precision_on_ratings_and_mrrs() {
+        let mut rng = Rng::new(11);
+        let mut ratings: Vec<f64> = (0..=60_000).map(|k| k as f64 / 1000.0).collect();
+        ratings.extend((0..=6_000).map(|k| k as f64 / 100.0 + 0.05));
+        ratings.extend((0..20_000).map(|_| rng.next_f64() * 5.0));
+        ratings.extend([-0.0, 1e300, f64::MAX, 5e-324, 0.05, 0.15, 4.45, 4.95]);
+        for r in ratings {
+            assert_eq!(format!("{:.1}", Num(r)), format!("{r:.1}"), "{r:e}");
+        }
+        let mut mrrs: Vec<f64> = (0..20_000).map(|_| rng.next_f64()).collect();
+        for n in 1..=300usize {
+            let sum: f64 = (0..n).map(|_| 1.0 / (1 + rng.below(50)) as f64).sum();
+            mrrs.push(sum / n as f64);
+            mrrs.push(n as f64 / 1000.0 + 0.0005);
+        }
+        for m in mrrs {
+            assert_eq!(format!("{:.3}", Num(m)), format!("{m:.3}"), "{m:e}");
         }
     }
 

@@ -176,6 +176,45 @@ impl Default for TrainConfig {
     }
 }
 
+/// The settings of the browser's fine-tuning for [`Mlp::fit_bce_with`]: binary
+/// cross-entropy without validation, and only the optimizer, batch size,
+/// epochs, shuffling, seed and `pull_to_start`/`pull_anchor` of a
+/// [`TrainConfig`] (every other field keeps its default: the type allows no other).
+#[derive(Debug, Clone)]
+pub(crate) struct BceFit {
+    cfg: TrainConfig,
+}
+
+impl BceFit {
+    /// `epochs` passes in batches of `batch_size`, reshuffled every epoch, no pull.
+    pub(crate) fn new(optimizer: Optimizer, batch_size: usize, epochs: usize, seed: u64) -> Self {
+        BceFit {
+            cfg: TrainConfig {
+                loss: Loss::BinaryCrossEntropy,
+                optimizer,
+                batch_size,
+                epochs,
+                seed: Some(seed),
+                validation: Validation::None,
+                ..TrainConfig::default()
+            },
+        }
+    }
+
+    /// Keeps the rows in the order given (the caller shuffles).
+    pub(crate) fn unshuffled(mut self) -> Self {
+        self.cfg.shuffle = false;
+        self
+    }
+
+    /// `pull_to_start` and its `pull_anchor` (None: the weights of each call's start).
+    pub(crate) fn pull(mut self, strength: f32, anchor: Option<Mlp>) -> Self {
+        self.cfg.pull_to_start = strength;
+        self.cfg.pull_anchor = anchor;
+        self
+    }
+}
+
 fn non_negative(field: &str, v: f32) -> Result<()> {
     check_finite(field, v as f64)?;
     if v < 0.0 {
@@ -200,21 +239,8 @@ impl TrainConfig {
             p.validate()?;
         }
         self.loss.check_output(mlp.output_activation())?;
-        if data.input_dim() != mlp.input_dim() {
-            return Err(Error::shape(
-                "training data x columns",
-                mlp.input_dim(),
-                data.input_dim(),
-            ));
-        }
         let target_columns = self.loss.target_columns(mlp.output_dim());
-        if data.output_dim() != target_columns {
-            return Err(Error::shape(
-                "training data y columns",
-                target_columns,
-                data.output_dim(),
-            ));
-        }
+        check_columns(mlp, data, target_columns)?;
         if FULL {
             self.validate_sampled(mlp)?;
         } else if self.class_frequencies.is_some() {
@@ -235,24 +261,7 @@ impl TrainConfig {
         non_negative("l2", self.l2)?;
         non_negative("pull_to_start", self.pull_to_start)?;
         if let Some(anchor) = &self.pull_anchor {
-            let shape = |m: &Mlp| -> Vec<(usize, usize)> {
-                m.layers.iter().map(|l| (l.inputs(), l.outputs())).collect()
-            };
-            // As `{:?}` shows the list of pairs.
-            let shape_list = |pairs: &[(usize, usize)]| -> String {
-                let shown: Vec<String> = pairs
-                    .iter()
-                    .map(|&(i, o)| crate::quote::integers(&[i, o], '(', ')'))
-                    .collect();
-                format!("[{}]", shown.join(", "))
-            };
-            if shape(anchor) != shape(mlp) {
-                return Err(Error::shape(
-                    "pull_anchor layers (inputs, outputs)",
-                    shape_list(&shape(mlp)),
-                    shape_list(&shape(anchor)),
-                ));
-            }
+            check_anchor(anchor, mlp)?;
         }
         let softmax_output = mlp.output_activation() == Activation::Softmax;
         let val_offsets = match &self.validation {
@@ -390,18 +399,68 @@ impl TrainConfig {
     }
 }
 
+/// The training data's x and y columns against the model (y: `target_columns`).
+fn check_columns(mlp: &Mlp, data: &Dataset, target_columns: usize) -> Result<()> {
+    if data.input_dim() != mlp.input_dim() {
+        return Err(Error::shape(
+            "training data x columns",
+            mlp.input_dim(),
+            data.input_dim(),
+        ));
+    }
+    if data.output_dim() != target_columns {
+        return Err(Error::shape(
+            "training data y columns",
+            target_columns,
+            data.output_dim(),
+        ));
+    }
+    Ok(())
+}
+
+/// The `pull_anchor` has the model's layer shapes.
+fn check_anchor(anchor: &Mlp, mlp: &Mlp) -> Result<()> {
+    let shape = |m: &Mlp| -> Vec<(usize, usize)> {
+        m.layers.iter().map(|l| (l.inputs(), l.outputs())).collect()
+    };
+    // As `{:?}` shows the list of pairs.
+    let shape_list = |pairs: &[(usize, usize)]| -> String {
+        let shown: Vec<String> = pairs
+            .iter()
+            .map(|&(i, o)| crate::quote::integers(&[i, o], '(', ')'))
+            .collect();
+        format!("[{}]", shown.join(", "))
+    };
+    if shape(anchor) != shape(mlp) {
+        return Err(Error::shape(
+            "pull_anchor layers (inputs, outputs)",
+            shape_list(&shape(mlp)),
+            shape_list(&shape(anchor)),
+        ));
+    }
+    Ok(())
+}
+
+/// The targets binary cross-entropy accepts, and the rule an error states.
+const BCE_TARGETS: (fn(f32) -> bool, &str) = (
+    |v| (0.0..=1.0).contains(&v),
+    "binary cross-entropy needs targets in [0, 1]",
+);
+
 /// Cross-entropy needs probabilities as targets: [0, 1] for BCE, ≥ 0 for
 /// softmax; sampled softmax needs class indices below `classes`.
 fn check_targets(loss: Loss, data: &Dataset, name: &str, classes: usize) -> Result<()> {
     let (ok, rule): (fn(f32) -> bool, &str) = match loss {
         Loss::SampledSoftmax { .. } => return check_class_labels(data.y(), classes, name),
-        Loss::BinaryCrossEntropy => (
-            |v| (0.0..=1.0).contains(&v),
-            "binary cross-entropy needs targets in [0, 1]",
-        ),
+        Loss::BinaryCrossEntropy => BCE_TARGETS,
         Loss::SoftmaxCrossEntropy => (|v| v >= 0.0, "softmax cross-entropy needs targets >= 0"),
         Loss::MeanSquaredError => return Ok(()),
     };
+    check_each_target(data, name, ok, rule)
+}
+
+/// The first target `ok` rejects, named (`y[i][j]`) with `rule`.
+fn check_each_target(data: &Dataset, name: &str, ok: fn(f32) -> bool, rule: &str) -> Result<()> {
     if let Some(((i, j), v)) = data.y().indexed_iter().find(|(_, v)| !ok(**v)) {
         return Err(Error::invalid(format!("{name}[{i}][{j}]"), v, rule));
     }
@@ -1078,7 +1137,8 @@ impl Mlp {
     /// steps to the same weights, bit for bit, as `fit_plain`, from a copy of
     /// the training loop compiled without the features it rejects: the
     /// browser's fine-tuning (the recommender's head, the base model's
-    /// re-ranker) calls only this.
+    /// re-ranker) runs only this loop, through a crate-private entry that
+    /// takes the settings it uses and checks them as this does.
     pub fn fit_bce(
         &mut self,
         data: &Dataset,
@@ -1090,19 +1150,7 @@ impl Mlp {
         if cfg.loss != Loss::BinaryCrossEntropy {
             return Err(Error::invalid("loss", cfg.loss.describe(), unsupported));
         }
-        let hidden = self.layers.len().saturating_sub(1);
-        let not_relu = self.layers[..hidden]
-            .iter()
-            .position(|l| l.activation() != Activation::Relu);
-        if let Some(l) = not_relu {
-            let name = self.layers[l].activation().name();
-            let field = format!("layer {l} activation");
-            return Err(Error::invalid(
-                field,
-                name,
-                "fit_bce trains ReLU hidden layers only",
-            ));
-        }
+        self.check_relu_hidden()?;
         if cfg.dropout != 0.0 {
             return Err(Error::invalid("dropout", cfg.dropout, unsupported));
         }
@@ -1134,6 +1182,54 @@ impl Mlp {
             ));
         }
         cfg.validate_for::<false>(self, data)?;
+        self.fit_rolling_back::<false, false>(data, cfg, observer)
+    }
+
+    /// [`Mlp::fit_bce`] trains ReLU hidden layers only: the first other one, named.
+    fn check_relu_hidden(&self) -> Result<()> {
+        let hidden = self.layers.len().saturating_sub(1);
+        let not_relu = self.layers[..hidden]
+            .iter()
+            .position(|l| l.activation() != Activation::Relu);
+        if let Some(l) = not_relu {
+            let name = self.layers[l].activation().name();
+            let field = format!("layer {l} activation");
+            return Err(Error::invalid(
+                field,
+                name,
+                "fit_bce trains ReLU hidden layers only",
+            ));
+        }
+        Ok(())
+    }
+
+    /// [`Mlp::fit_bce`] with the settings of a [`BceFit`]: the same checks of
+    /// those settings (same order, same messages) and the same training loop,
+    /// without checking the [`TrainConfig`] fields a `BceFit` cannot set (they
+    /// are their defaults). The browser's fine-tuning calls this, so the
+    /// WebAssembly does not link the checks and messages of the features
+    /// `fit_bce` rejects.
+    pub(crate) fn fit_bce_with(
+        &mut self,
+        data: &Dataset,
+        fit: &BceFit,
+        observer: &mut dyn FnMut(&Progress<'_>) -> Control,
+    ) -> Result<History> {
+        let cfg = &fit.cfg;
+        self.check_relu_hidden()?;
+        // `validate_for::<false>`'s checks of what a `BceFit` can set, in its order.
+        cfg.optimizer.validate()?;
+        Loss::BinaryCrossEntropy.check_output(self.output_activation())?;
+        check_columns(self, data, self.output_dim())?;
+        let (ok, rule) = BCE_TARGETS;
+        check_each_target(data, "y", ok, rule)?;
+        if cfg.batch_size == 0 {
+            return Err(Error::invalid("batch_size", 0, "must be at least 1"));
+        }
+        non_negative("pull_to_start", cfg.pull_to_start)?;
+        if let Some(anchor) = &cfg.pull_anchor {
+            check_anchor(anchor, self)?;
+        }
         self.fit_rolling_back::<false, false>(data, cfg, observer)
     }
 
@@ -2028,6 +2124,142 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("offsets[1]"), "{e}");
+    }
+
+    /// `fit_bce_with` against `fit_bce` with the same settings: the same
+    /// history and bit-identical weights, or the same error and no change.
+    fn same_as_fit_bce(start: &Mlp, data: &Dataset, fit: &BceFit, stop_after: usize) {
+        let (mut public, mut internal) = (start.clone(), start.clone());
+        let mut calls = [0usize; 2];
+        let mut observer = |i: usize| {
+            calls[i] += 1;
+            if calls[i] >= stop_after {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        };
+        let hp = public.fit_bce(data, &fit.cfg, &mut |_| observer(0));
+        let hi = internal.fit_bce_with(data, fit, &mut |_| observer(1));
+        match (&hp, &hi) {
+            (Ok(hp), Ok(hi)) => {
+                assert_eq!(hp, hi);
+                assert!(hi.steps > 0);
+                assert_ne!(start.to_bytes(), internal.to_bytes(), "trained");
+            }
+            (Err(ep), Err(ei)) => {
+                assert_eq!(ep.to_string(), ei.to_string());
+                assert_eq!(start.to_bytes(), internal.to_bytes(), "unchanged");
+            }
+            _ => panic!("fit_bce {hp:?} but fit_bce_with {hi:?}"),
+        }
+        assert_eq!(calls[0], calls[1], "same observer calls");
+        assert_eq!(public.to_bytes(), internal.to_bytes());
+    }
+
+    #[test]
+    fn fit_bce_with_trains_and_checks_as_fit_bce_does() {
+        let mut rng = Rng::new(23);
+        let x = Array2::from_shape_simple_fn((60, 4), || rng.normal());
+        let y = Array2::from_shape_fn((60, 1), |(i, _)| f32::from(x[[i, 1]] > 0.2));
+        let offsets = Array1::from_shape_simple_fn(60, || rng.normal());
+        let weights = Array1::from_shape_simple_fn(60, || 0.5 + rng.next_f32());
+        let plain = Dataset::new(x.clone(), y.clone()).unwrap();
+        let rich = plain
+            .clone()
+            .with_offsets(offsets)
+            .unwrap()
+            .with_weights(weights)
+            .unwrap();
+        let model = offsets_model();
+        let mut other = offsets_model();
+        other
+            .fit_plain(
+                &plain,
+                &TrainConfig {
+                    validation: Validation::None,
+                    seed: Some(2),
+                    ..TrainConfig::default()
+                },
+                &mut |_| Control::Continue,
+            )
+            .unwrap();
+        let fits = [
+            BceFit::new(Optimizer::adam(0.05), 8, 3, 1),
+            BceFit::new(Optimizer::sgd_momentum(0.1, 0.9), 7, 2, 2).unshuffled(),
+            BceFit::new(Optimizer::sgd(0.1), 60, 4, 3).pull(0.5, None),
+            BceFit::new(Optimizer::adam(0.01), 5, 2, 4).pull(0.3, Some(other.clone())),
+        ];
+        for data in [&plain, &rich] {
+            for fit in &fits {
+                same_as_fit_bce(&model, data, fit, usize::MAX);
+                same_as_fit_bce(&model, data, fit, 3);
+            }
+        }
+        // Each check a BceFit's settings can fail, with fit_bce's message.
+        let fit = BceFit::new(Optimizer::adam(0.05), 8, 3, 1);
+        let tanh = MlpParams::new(4)
+            .layer(8, Activation::Tanh)
+            .layer(1, Activation::Sigmoid)
+            .init()
+            .unwrap();
+        let linear_out = MlpParams::new(4)
+            .layer(8, Activation::Relu)
+            .layer(1, Activation::Identity)
+            .init()
+            .unwrap();
+        let narrow = MlpParams::new(3)
+            .layer(8, Activation::Relu)
+            .layer(1, Activation::Sigmoid)
+            .init()
+            .unwrap();
+        let wide = MlpParams::new(4)
+            .layer(9, Activation::Relu)
+            .layer(1, Activation::Sigmoid)
+            .init()
+            .unwrap();
+        let two_columns = Dataset::new(x.clone(), Array2::zeros((60, 2))).unwrap();
+        let bad_target = Dataset::new(x, y.mapv(|v| v * 2.0)).unwrap();
+        let failures = [
+            (&tanh, &plain, fit.clone(), "layer 0 activation"),
+            (&linear_out, &plain, fit.clone(), "needs a sigmoid output"),
+            (&narrow, &plain, fit.clone(), "x columns"),
+            (&model, &two_columns, fit.clone(), "y columns"),
+            (&model, &bad_target, fit.clone(), "invalid y["),
+            (
+                &model,
+                &plain,
+                BceFit::new(Optimizer::adam(f32::NAN), 8, 3, 1),
+                "optimizer.lr",
+            ),
+            (
+                &model,
+                &plain,
+                BceFit::new(Optimizer::adam(0.1), 0, 3, 1),
+                "batch_size",
+            ),
+            (
+                &model,
+                &plain,
+                fit.clone().pull(-1.0, None),
+                "pull_to_start",
+            ),
+            (
+                &model,
+                &plain,
+                fit.clone().pull(0.1, Some(wide)),
+                "pull_anchor",
+            ),
+        ];
+        for (mlp, data, fit, field) in failures {
+            let err = mlp
+                .clone()
+                .fit_bce_with(data, &fit, &mut |_| Control::Continue)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(field), "{field}: {err}");
+            same_as_fit_bce(mlp, data, &fit, usize::MAX);
+        }
     }
 
     #[test]

@@ -43,19 +43,17 @@ pub fn decode_varints(bytes: &[u8], count: usize, what: &str) -> Result<Vec<u32>
         loop {
             let &b = it
                 .next()
-                .ok_or_else(|| Error::decode(format!("{what}: truncated varint")))?;
+                .ok_or_else(|| Error::decode_in(what, "truncated varint"))?;
             v |= u64::from(b & 0x7F) << shift;
             if b & 0x80 == 0 {
                 break;
             }
             shift += 7;
             if shift > 28 {
-                return Err(Error::decode(format!("{what}: varint too long")));
+                return Err(Error::decode_in(what, "varint too long"));
             }
         }
-        out.push(
-            u32::try_from(v).map_err(|_| Error::decode(format!("{what}: varint exceeds u32")))?,
-        );
+        out.push(u32::try_from(v).map_err(|_| Error::decode_in(what, "varint exceeds u32"))?);
     }
     if it.next().is_some() {
         return Err(Error::decode(format!(
@@ -93,9 +91,7 @@ pub fn encode_bf16s(values: &[f32]) -> Vec<u8> {
 /// Decodes bfloat16 little-endian bytes.
 pub fn decode_bf16s(bytes: &[u8], what: &str) -> Result<Vec<f32>> {
     if bytes.len() % 2 != 0 {
-        return Err(Error::decode(format!(
-            "{what}: odd byte count for bfloat16 values"
-        )));
+        return Err(Error::decode_in(what, "odd byte count for bfloat16 values"));
     }
     Ok(bytes
         .chunks_exact(2)

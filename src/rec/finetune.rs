@@ -15,7 +15,8 @@ use ndarray::Array2;
 
 use crate::error::{Error, Result};
 use crate::fmtnum::Num;
-use crate::nn::{Control, Dataset, Optimizer, TrainConfig, Validation, Workspace};
+use crate::nn::train::BceFit;
+use crate::nn::{Control, Dataset, Optimizer, Workspace};
 use crate::rec::features::{Candidates, FEATURE_COUNT};
 use crate::rec::model::{BaseModel, HistoryItem};
 use crate::rec::pretrain::{new_ranker, PairBuilder};
@@ -220,22 +221,21 @@ impl BaseModel {
         )?;
         let batches_per_epoch = rows.div_ceil(budget.batch_size);
         let epochs = budget.max_steps.div_ceil(batches_per_epoch).max(1);
-        let cfg = TrainConfig {
-            optimizer: Optimizer::adam(budget.learning_rate),
-            batch_size: budget.batch_size,
-            epochs,
-            seed: Some(budget.seed),
-            validation: Validation::None,
-            pull_to_start: if budget.from_scratch {
-                0.0
-            } else {
-                budget.pull
-            },
-            ..TrainConfig::default()
+        let pull = if budget.from_scratch {
+            0.0
+        } else {
+            budget.pull
         };
+        let fit = BceFit::new(
+            Optimizer::adam(budget.learning_rate),
+            budget.batch_size,
+            epochs,
+            budget.seed,
+        )
+        .pull(pull, None);
         let mut steps = 0usize;
         let mut exhausted = false;
-        let hist = self.ranker.fit_bce(&data, &cfg, &mut |_| {
+        let hist = self.ranker.fit_bce_with(&data, &fit, &mut |_| {
             steps += 1;
             if steps >= budget.max_steps || (budget.now_ms)() - start > budget.max_ms {
                 exhausted = true;

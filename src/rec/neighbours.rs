@@ -327,9 +327,10 @@ impl Neighbours {
         }
         drop(lengths);
         if end != nnz as u64 || weight_bytes.len() != 2 * nnz {
-            return Err(Error::decode(format!(
-                "{what}: row lengths, neighbours and weights disagree"
-            )));
+            return Err(Error::decode_in(
+                what,
+                "row lengths, neighbours and weights disagree",
+            ));
         }
         let mut out = Neighbours {
             offsets,
@@ -345,7 +346,7 @@ impl Neighbours {
             .map(|&b| from_bf16(b))
             .any(|w| !w.is_finite() || w < 0.0)
         {
-            return Err(Error::decode(format!("{what}: invalid weight")));
+            return Err(Error::decode_in(what, "invalid weight"));
         }
         // Rows are stored in index order as deltas: undo the deltas, then order
         // each row by weight (descending, ties by index), as the builders do.
@@ -359,16 +360,14 @@ impl Neighbours {
             let (a, b) = (ab[0] as usize, ab[1] as usize);
             let (Some(items), Some(weights)) = (all_items.get_mut(a..b), all_weights.get_mut(a..b))
             else {
-                return Err(Error::decode(format!("{what}: bad row offsets")));
+                return Err(Error::decode_in(what, "bad row offsets"));
             };
             let mut j = 0u64;
             row.clear();
             for (item, &w) in items.iter().zip(weights.iter()) {
                 j += u64::from(*item);
                 if j >= n_items as u64 {
-                    return Err(Error::decode(format!(
-                        "{what}: neighbour index out of range"
-                    )));
+                    return Err(Error::decode_in(what, "neighbour index out of range"));
                 }
                 row.push((j as u32, w));
             }

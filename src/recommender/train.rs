@@ -74,10 +74,8 @@ use super::features::{prior_score, Context, FEATURES};
 use super::profile::Profile;
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
-use crate::nn::{
-    Activation, Control, Dataset, Dense, Loss, Mlp, Optimizer, Progress, TrainConfig, Validation,
-    Workspace,
-};
+use crate::nn::train::BceFit;
+use crate::nn::{Activation, Control, Dataset, Dense, Mlp, Optimizer, Progress, Workspace};
 use crate::prep::EventKind;
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, ArrayView2};
@@ -378,7 +376,7 @@ pub struct TrainingRun {
     data: Option<Dataset>,
     /// The `fit` settings of every chunk (one epoch in the given order,
     /// anchored at the head the run started from).
-    fit: TrainConfig,
+    fit: BceFit,
     order: Vec<usize>,
     rng: Rng,
     cursor: usize,
@@ -476,18 +474,14 @@ impl TrainingRun {
         };
         head.mlp.reset_optimizer();
         let snapshot = head.clone();
-        let fit = TrainConfig {
-            loss: Loss::BinaryCrossEntropy,
-            optimizer: Head::optimizer(budget.learning_rate as f32),
-            batch_size: budget.batch_size.min(examples).max(1),
-            epochs: 1,
-            shuffle: false, // the run shuffles once per epoch, across chunks
-            seed: Some(seed),
-            validation: Validation::None,
-            pull_to_start: budget.pull as f32,
-            pull_anchor: Some(snapshot.mlp.clone()),
-            ..TrainConfig::default()
-        };
+        let fit = BceFit::new(
+            Head::optimizer(budget.learning_rate as f32),
+            budget.batch_size.min(examples).max(1),
+            1,
+            seed,
+        )
+        .unshuffled() // the run shuffles once per epoch, across chunks
+        .pull(budget.pull as f32, Some(snapshot.mlp.clone()));
         let done = examples == 0 || budget.epochs == 0 || budget.max_steps == 0;
         Ok(TrainingRun {
             order: (0..examples).collect(),
@@ -587,7 +581,7 @@ impl TrainingRun {
                 }
                 Control::Stop
             };
-            let history = match head.mlp.fit_bce(&epoch_part, &self.fit, &mut observer) {
+            let history = match head.mlp.fit_bce_with(&epoch_part, &self.fit, &mut observer) {
                 Ok(h) => h,
                 Err(e) => {
                     *head = self.snapshot.clone();

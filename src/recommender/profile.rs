@@ -109,6 +109,7 @@ fn count_pair(co: &mut BucketedMap<SortedMap<u32, f64>>, other: u32, item: u32) 
 }
 
 impl Profile {
+    #[inline(never)]
     pub fn new(cfg: &RecommenderConfig) -> Self {
         let k = &cfg.kind_weights;
         Profile {

@@ -485,26 +485,38 @@ fn radix_sort<T: Copy>(v: &mut [T], bytes: u32, digit: impl Fn(&T, u32) -> u32) 
     };
     let mut scratch = vec![first; v.len()];
     for byte in 0..bytes {
-        let mut counts = [0usize; 256];
-        for x in v.iter() {
-            counts[(digit(x, byte) & 0xFF) as usize] += 1;
-        }
-        if counts.contains(&v.len()) {
-            continue;
-        }
-        let mut next = 0;
-        for c in counts.iter_mut() {
-            (*c, next) = (next, next + *c);
-        }
-        for x in v.iter() {
-            let slot = &mut counts[(digit(x, byte) & 0xFF) as usize];
-            if let Some(s) = scratch.get_mut(*slot) {
-                *s = *x;
-            }
-            *slot += 1;
-        }
-        v.copy_from_slice(&scratch);
+        radix_pass(v, &mut scratch, byte, &digit);
     }
+}
+
+/// One pass of [`radix_sort`]: `v` stably by byte `byte`, through `scratch` (`v.len()` long).
+/// Not inlined: the passes of a sort share one copy (inlined, the fixed pass count unrolled it).
+#[inline(never)]
+fn radix_pass<T: Copy>(v: &mut [T], scratch: &mut [T], byte: u32, digit: &impl Fn(&T, u32) -> u32) {
+    let Some(first) = v.first() else {
+        return;
+    };
+    let mut counts = [0usize; 256];
+    for x in v.iter() {
+        counts[(digit(x, byte) & 0xFF) as usize] += 1;
+    }
+    // Every element has the same byte exactly when the first one's byte counts them all (an
+    // O(1) test; `counts.contains` was a 256-entry scan unrolled into ~1 KB of SIMD).
+    if counts[(digit(first, byte) & 0xFF) as usize] == v.len() {
+        return;
+    }
+    let mut next = 0;
+    for c in counts.iter_mut() {
+        (*c, next) = (next, next + *c);
+    }
+    for x in v.iter() {
+        let slot = &mut counts[(digit(x, byte) & 0xFF) as usize];
+        if let Some(s) = scratch.get_mut(*slot) {
+            *s = *x;
+        }
+        *slot += 1;
+    }
+    v.copy_from_slice(scratch);
 }
 
 /// Bottom-up merge sort of `perm` (positions) by `compare`: insertion sort on

@@ -158,7 +158,8 @@ pub struct Recommender {
     seed: u64,
     table: Option<ItemTable>,
     base: Option<BaseStats>,
-    link: Option<BaseLink>,
+    /// Boxed, as `run`: a large struct, built in one place and moved into here.
+    link: Option<Box<BaseLink>>,
     /// A run started with a base model: its re-ranker is fine-tuned (and
     /// the run's examples built) by the first chunk.
     pending_base_tune: Option<(FineTuneConfig, u64)>,
@@ -167,7 +168,9 @@ pub struct Recommender {
     log: EventLog,
     profile: Profile,
     head: Option<Head>,
-    run: Option<TrainingRun>,
+    /// Boxed: a run is a large struct, moved between `build_run`, `train_start` and
+    /// `train_chunk` (each move was a copy of it in the wasm code).
+    run: Option<Box<TrainingRun>>,
     runs: u64,
     nonce: u64,
     counter: u64,
@@ -259,7 +262,7 @@ impl Recommender {
     /// (without a base model: cold start from the catalog and local history).
     pub fn load_base_model(&mut self, bytes: &[u8]) -> Result<BaseReport> {
         let table = self.table()?;
-        let link = BaseLink::new(bytes, table.len(), |id| table.index_of(id))?;
+        let link = Box::new(BaseLink::new(bytes, table.len(), |id| table.index_of(id))?);
         let report = BaseReport {
             model_items: link.model.item_count(),
             known_catalog_items: link.stats.known_items,
@@ -481,7 +484,7 @@ impl Recommender {
     }
 
     /// The examples of a run, from the events and the current re-ranker.
-    fn build_run(&mut self, budget: FineTuneConfig, seed: u64) -> Result<TrainingRun> {
+    fn build_run(&mut self, budget: FineTuneConfig, seed: u64) -> Result<Box<TrainingRun>> {
         let ranker = |prefix: &[(u32, EventKind, f64)]| self.ranker_scores(prefix);
         let ranker: Option<&train::RankerFn<'_>> = if self.link.is_some() {
             Some(&ranker)
@@ -503,7 +506,7 @@ impl Recommender {
             seed,
         );
         self.head = Some(head);
-        run
+        run.map(Box::new)
     }
 
     /// Runs the current training run for up to `max_ms` (measured with

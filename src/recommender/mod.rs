@@ -478,7 +478,7 @@ impl Recommender {
             return Ok(TrainProgress::default());
         }
         let run = self.build_run(budget, seed)?;
-        let progress = run.progress().clone();
+        let progress = run.progress_copy();
         self.run = Some(run);
         Ok(progress)
     }
@@ -520,7 +520,7 @@ impl Recommender {
             let report = self.tune_base(max_ms, &budget, clock)?;
             let mut run = self.build_run(budget, seed)?;
             run.set_base_steps(report.steps);
-            let mut progress = run.progress().clone();
+            let mut progress = run.progress_copy();
             progress.loss = report.loss.map_or(0.0, |l| l as f64);
             if !progress.done {
                 self.run = Some(run);

@@ -5,7 +5,7 @@
 //! (driftsort/ipnsort, 2–10 KiB of WebAssembly each). With a few dozen call
 //! sites those copies were a fifth of the package's code. Here the elements are
 //! never moved while comparing: a permutation of positions is merge-sorted with
-//! the comparison behind a `&mut dyn FnMut(usize, usize) -> Ordering`, so the
+//! the comparison behind a `&mut dyn` comparison of two positions, so the
 //! sort itself is compiled exactly once; each call site only adds its closure
 //! and a short loop that applies the permutation.
 //!
@@ -34,6 +34,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Runs shorter than this are insertion-sorted before merging.
 const RUN: usize = 16;
+
+/// A comparison of two positions, what the shared sort and selection call through `&mut dyn`.
+/// A trait of its own rather than `dyn FnMut`: a `dyn FnMut` vtable also holds a `call_once`
+/// shim per closure (a second copy of its body in the wasm, never called); this one holds only
+/// `compare`.
+trait Compare {
+    fn compare(&mut self, a: usize, b: usize) -> Ordering;
+}
+
+impl<F: FnMut(usize, usize) -> Ordering> Compare for F {
+    fn compare(&mut self, a: usize, b: usize) -> Ordering {
+        self(a, b)
+    }
+}
 
 /// Sorts `v` stably by `compare`.
 pub fn sort_by<T>(v: &mut [T], compare: impl FnMut(&T, &T) -> Ordering) {
@@ -97,13 +111,9 @@ fn select_nth_by_permutation<T>(
 
 /// The standard library's selection over positions compared by `compare`: the one instance.
 #[inline(never)]
-fn select_positions(
-    perm: &mut [usize],
-    k: usize,
-    compare: &mut dyn FnMut(usize, usize) -> Ordering,
-) {
+fn select_positions(perm: &mut [usize], k: usize, compare: &mut dyn Compare) {
     if k < perm.len() {
-        perm.select_nth_unstable_by(k, |&a, &b| compare(a, b));
+        perm.select_nth_unstable_by(k, |&a, &b| compare.compare(a, b));
     }
 }
 
@@ -475,36 +485,48 @@ fn radix_sort<T: Copy>(v: &mut [T], bytes: u32, digit: impl Fn(&T, u32) -> u32) 
     };
     let mut scratch = vec![first; v.len()];
     for byte in 0..bytes {
-        let mut counts = [0usize; 256];
-        for x in v.iter() {
-            counts[(digit(x, byte) & 0xFF) as usize] += 1;
-        }
-        if counts.contains(&v.len()) {
-            continue;
-        }
-        let mut next = 0;
-        for c in counts.iter_mut() {
-            (*c, next) = (next, next + *c);
-        }
-        for x in v.iter() {
-            let slot = &mut counts[(digit(x, byte) & 0xFF) as usize];
-            if let Some(s) = scratch.get_mut(*slot) {
-                *s = *x;
-            }
-            *slot += 1;
-        }
-        v.copy_from_slice(&scratch);
+        radix_pass(v, &mut scratch, byte, &digit);
     }
+}
+
+/// One pass of [`radix_sort`]: `v` stably by byte `byte`, through `scratch` (`v.len()` long).
+/// Not inlined: the passes of a sort share one copy (inlined, the fixed pass count unrolled it).
+#[inline(never)]
+fn radix_pass<T: Copy>(v: &mut [T], scratch: &mut [T], byte: u32, digit: &impl Fn(&T, u32) -> u32) {
+    let Some(first) = v.first() else {
+        return;
+    };
+    let mut counts = [0usize; 256];
+    for x in v.iter() {
+        counts[(digit(x, byte) & 0xFF) as usize] += 1;
+    }
+    // Every element has the same byte exactly when the first one's byte counts them all (an
+    // O(1) test; `counts.contains` was a 256-entry scan unrolled into ~1 KB of SIMD).
+    if counts[(digit(first, byte) & 0xFF) as usize] == v.len() {
+        return;
+    }
+    let mut next = 0;
+    for c in counts.iter_mut() {
+        (*c, next) = (next, next + *c);
+    }
+    for x in v.iter() {
+        let slot = &mut counts[(digit(x, byte) & 0xFF) as usize];
+        if let Some(s) = scratch.get_mut(*slot) {
+            *s = *x;
+        }
+        *slot += 1;
+    }
+    v.copy_from_slice(scratch);
 }
 
 /// Bottom-up merge sort of `perm` (positions) by `compare`: insertion sort on
 /// runs of [`RUN`], then merges of doubling width through one scratch buffer.
-fn merge_sort(perm: &mut Vec<usize>, compare: &mut dyn FnMut(usize, usize) -> Ordering) {
+fn merge_sort(perm: &mut Vec<usize>, compare: &mut dyn Compare) {
     let n = perm.len();
     for run in perm.chunks_mut(RUN) {
         for i in 1..run.len() {
             let mut j = i;
-            while j > 0 && compare(run[j - 1], run[j]) == Ordering::Greater {
+            while j > 0 && compare.compare(run[j - 1], run[j]) == Ordering::Greater {
                 run.swap(j - 1, j);
                 j -= 1;
             }
@@ -527,16 +549,11 @@ fn merge_sort(perm: &mut Vec<usize>, compare: &mut dyn FnMut(usize, usize) -> Or
 
 /// Merges the sorted `left` and `right` into `out` (`out.len() == left.len() + right.len()`);
 /// on ties the element of `left` comes first, which keeps the sort stable.
-fn merge(
-    left: &[usize],
-    right: &[usize],
-    out: &mut [usize],
-    compare: &mut dyn FnMut(usize, usize) -> Ordering,
-) {
+fn merge(left: &[usize], right: &[usize], out: &mut [usize], compare: &mut dyn Compare) {
     let (mut l, mut r) = (0, 0);
     for slot in out.iter_mut() {
         let take_left = match (left.get(l), right.get(r)) {
-            (Some(&a), Some(&b)) => compare(a, b) != Ordering::Greater,
+            (Some(&a), Some(&b)) => compare.compare(a, b) != Ordering::Greater,
             (Some(_), None) => true,
             _ => false,
         };
@@ -797,7 +814,9 @@ mod tests {
         let mut rng = Rng::new(11);
         let keys: Vec<f32> = (0..500).map(|_| rng.below(50) as f32 * 0.5).collect();
         let mut order: Vec<usize> = (0..keys.len()).collect();
-        merge_sort(&mut order, &mut |a, b| keys[b].total_cmp(&keys[a]));
+        merge_sort(&mut order, &mut |a: usize, b: usize| {
+            keys[b].total_cmp(&keys[a])
+        });
         assert_eq!(
             order,
             order_by(keys.len(), |a, b| keys[b].total_cmp(&keys[a]))

@@ -99,11 +99,18 @@ pub struct Candidates {
 }
 
 fn top_by(items: &[u32], score: &[f32], n: usize, out: &mut Vec<u32>) {
-    let mut scored: Vec<(u32, f32)> = items
+    let scored: Vec<(u32, f32)> = items
         .iter()
         .filter_map(|&j| score.get(j as usize).map(|&s| (j, s)))
         .filter(|&(_, s)| s > 0.0)
         .collect();
+    top_of(scored, n, out);
+}
+
+/// Appends the items of the `n` highest scores of `scored` (ties by item) to `out`, in no
+/// particular order (the candidate list is sorted afterwards). One copy for every scorer.
+#[inline(never)]
+fn top_of(mut scored: Vec<(u32, f32)>, n: usize, out: &mut Vec<u32>) {
     if scored.len() > n && n > 0 {
         crate::sort::sort_by(&mut scored, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
@@ -181,7 +188,7 @@ impl Candidates {
             &mut self.items,
         );
         {
-            let mut scored: Vec<(u32, f32)> = scratch
+            let scored: Vec<(u32, f32)> = scratch
                 .touched
                 .iter()
                 .map(|&j| {
@@ -194,9 +201,7 @@ impl Candidates {
                 })
                 .filter(|&(_, s)| s > 0.0)
                 .collect();
-            crate::sort::sort_by(&mut scored, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            self.items
-                .extend(scored.iter().take(cfg.from_markov).map(|&(j, _)| j));
+            top_of(scored, cfg.from_markov, &mut self.items);
         }
         top_by(
             &scratch.sknn_touched,

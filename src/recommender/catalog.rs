@@ -346,7 +346,8 @@ impl ItemTable {
     pub fn get(&self, index: u32) -> Option<&Item> {
         self.items.get(index as usize)
     }
-    /// The dense index of an id.
+    /// The dense index of an id. Not inlined: a dozen callers, none per candidate.
+    #[inline(never)]
     pub fn index_of(&self, id: &str) -> Option<u32> {
         let h = fnv1a_64(id.as_bytes());
         let start = self.by_hash.partition_point(|&(x, _)| x < h);

@@ -158,7 +158,8 @@ pub struct Recommender {
     seed: u64,
     table: Option<ItemTable>,
     base: Option<BaseStats>,
-    link: Option<BaseLink>,
+    /// Boxed, as `run`: a large struct, built in one place and moved into here.
+    link: Option<Box<BaseLink>>,
     /// A run started with a base model: its re-ranker is fine-tuned (and
     /// the run's examples built) by the first chunk.
     pending_base_tune: Option<(FineTuneConfig, u64)>,
@@ -167,7 +168,9 @@ pub struct Recommender {
     log: EventLog,
     profile: Profile,
     head: Option<Head>,
-    run: Option<TrainingRun>,
+    /// Boxed: a run is a large struct, moved between `build_run`, `train_start` and
+    /// `train_chunk` (each move was a copy of it in the wasm code).
+    run: Option<Box<TrainingRun>>,
     runs: u64,
     nonce: u64,
     counter: u64,
@@ -259,7 +262,7 @@ impl Recommender {
     /// (without a base model: cold start from the catalog and local history).
     pub fn load_base_model(&mut self, bytes: &[u8]) -> Result<BaseReport> {
         let table = self.table()?;
-        let link = BaseLink::new(bytes, table.len(), |id| table.index_of(id))?;
+        let link = Box::new(BaseLink::new(bytes, table.len(), |id| table.index_of(id))?);
         let report = BaseReport {
             model_items: link.model.item_count(),
             known_catalog_items: link.stats.known_items,
@@ -475,13 +478,13 @@ impl Recommender {
             return Ok(TrainProgress::default());
         }
         let run = self.build_run(budget, seed)?;
-        let progress = run.progress().clone();
+        let progress = run.progress_copy();
         self.run = Some(run);
         Ok(progress)
     }
 
     /// The examples of a run, from the events and the current re-ranker.
-    fn build_run(&mut self, budget: FineTuneConfig, seed: u64) -> Result<TrainingRun> {
+    fn build_run(&mut self, budget: FineTuneConfig, seed: u64) -> Result<Box<TrainingRun>> {
         let ranker = |prefix: &[(u32, EventKind, f64)]| self.ranker_scores(prefix);
         let ranker: Option<&train::RankerFn<'_>> = if self.link.is_some() {
             Some(&ranker)
@@ -503,7 +506,7 @@ impl Recommender {
             seed,
         );
         self.head = Some(head);
-        run
+        run.map(Box::new)
     }
 
     /// Runs the current training run for up to `max_ms` (measured with
@@ -517,7 +520,7 @@ impl Recommender {
             let report = self.tune_base(max_ms, &budget, clock)?;
             let mut run = self.build_run(budget, seed)?;
             run.set_base_steps(report.steps);
-            let mut progress = run.progress().clone();
+            let mut progress = run.progress_copy();
             progress.loss = report.loss.map_or(0.0, |l| l as f64);
             if !progress.done {
                 self.run = Some(run);
@@ -580,13 +583,7 @@ impl Recommender {
         let ctx =
             Context::new(table, &self.profile, self.base_stats()).with_ranker_scores(ranker_scores);
         let paths = opts.filters.category_paths();
-        let excluded: Vec<u32> = opts
-            .filters
-            .exclude_ids
-            .iter()
-            .filter_map(|id| table.index_of(id.trim()))
-            .collect();
-        let excluded = sorted_distinct(excluded);
+        let excluded = excluded_indices(table, &opts.filters);
         let mut scored: Vec<(f32, u32)> = Vec::with_capacity(table.len());
         // Features of a block of candidates, scored by the head together.
         const BLOCK: usize = 256;
@@ -707,7 +704,7 @@ impl Recommender {
         let w = PRIOR_WEIGHTS;
         let item = table.get(i);
         let category = item.and_then(|it| it.category());
-        let title_of = |j: u32| table.get(j).map_or(String::new(), |t| t.title.clone());
+        let title_of = |j: u32| table.get(j).map_or("", |t| t.title.as_str());
         let id_of = |j: u32| table.get(j).map(|t| t.id.clone());
         let hist = w[0] * x[0] + w[1] * x[1] + w[3] * x[3];
         // The base re-ranker's term counts as co-occurrence unless its own evidence for the
@@ -728,7 +725,7 @@ impl Recommender {
         if let Some(h) = embedding_near.filter(|_| emb > co && emb >= hist) {
             return make(
                 ReasonKind::LearnedSimilarity,
-                format!("similar to {}", title_of(h)),
+                text(&["similar to ", title_of(h)]),
                 Some(h),
             );
         }
@@ -737,13 +734,13 @@ impl Recommender {
                 return if is_base {
                     make(
                         ReasonKind::BoughtTogether,
-                        format!("often bought together with {}", title_of(h)),
+                        text(&["often bought together with ", title_of(h)]),
                         Some(h),
                     )
                 } else {
                     make(
                         ReasonKind::SameSession,
-                        format!("you looked at it in the same visit as {}", title_of(h)),
+                        text(&["you looked at it in the same visit as ", title_of(h)]),
                         Some(h),
                     )
                 };
@@ -754,7 +751,7 @@ impl Recommender {
                 let v = verb(self.profile.strongest_kind(h));
                 return make(
                     ReasonKind::History,
-                    format!("because you {v} {}", title_of(h)),
+                    text(&["because you ", v, " ", title_of(h)]),
                     Some(h),
                 );
             }
@@ -763,14 +760,14 @@ impl Recommender {
             if let Some(c) = &category {
                 return make(
                     ReasonKind::Category,
-                    format!("matches your interest in {c}"),
+                    text(&["matches your interest in ", c]),
                     None,
                 );
             }
         }
-        let place = category.map_or("the shop".to_string(), |c| c.to_string());
+        let place = category.as_deref().unwrap_or("the shop");
         if x[6] > 0.0 {
-            return make(ReasonKind::Popular, format!("popular in {place}"), None);
+            return make(ReasonKind::Popular, text(&["popular in ", place]), None);
         }
         if let Some(r) = item.and_then(|it| it.rating) {
             return make(
@@ -779,7 +776,7 @@ impl Recommender {
                 None,
             );
         }
-        make(ReasonKind::Catalog, format!("from {place}"), None)
+        make(ReasonKind::Catalog, text(&["from ", place]), None)
     }
 
     /// Items close to `item_id` (shared attributes, local and base-model
@@ -797,13 +794,7 @@ impl Recommender {
             .get(q)
             .ok_or_else(|| Error::invalid("itemId", item_id, "not in the catalog"))?;
         let paths = opts.filters.category_paths();
-        let excluded: Vec<u32> = opts
-            .filters
-            .exclude_ids
-            .iter()
-            .filter_map(|id| table.index_of(id.trim()))
-            .collect();
-        let excluded = sorted_distinct(excluded);
+        let excluded = excluded_indices(table, &opts.filters);
         let local = self.profile.co_occurring(q);
         // The query's base neighbours, sorted by catalog index for the lookups below.
         let mut base_n: Vec<(u32, f32)> = self
@@ -862,12 +853,12 @@ impl Recommender {
                 let (kind, reason) = if emb > co && emb > attr {
                     (
                         ReasonKind::LearnedSimilarity,
-                        format!("similar to {}", qi.title),
+                        text(&["similar to ", &qi.title]),
                     )
                 } else if co > attr {
                     (
                         ReasonKind::BoughtTogether,
-                        format!("often bought together with {}", qi.title),
+                        text(&["often bought together with ", &qi.title]),
                     )
                 } else {
                     let same_brand = it.and_then(|x| x.brand.as_ref()).is_some()
@@ -883,7 +874,7 @@ impl Recommender {
                     };
                     (
                         ReasonKind::SimilarAttributes,
-                        format!("similar to {}: {what}", qi.title),
+                        text(&["similar to ", &qi.title, ": ", what]),
                     )
                 };
                 Recommendation {
@@ -1062,6 +1053,16 @@ impl Recommender {
     }
 }
 
+/// The pieces of a reason, joined (one shared copy instead of a `format!` per reason).
+#[inline(never)]
+fn text(pieces: &[&str]) -> String {
+    let mut out = String::new();
+    for p in pieces {
+        out.push_str(p);
+    }
+    out
+}
+
 /// What `import_model` loaded.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1172,8 +1173,14 @@ fn diversify(table: &ItemTable, sorted: &[(f32, u32)], k: usize, d: &Diversity) 
     out
 }
 
-/// `ids` sorted ascending without repeats, for `binary_search`.
-fn sorted_distinct(mut ids: Vec<u32>) -> Vec<u32> {
+/// The catalog indices of `filters.exclude_ids` (unknown ids ignored), sorted ascending
+/// without repeats, for `binary_search`.
+fn excluded_indices(table: &ItemTable, filters: &Filters) -> Vec<u32> {
+    let mut ids: Vec<u32> = filters
+        .exclude_ids
+        .iter()
+        .filter_map(|id| table.index_of(id.trim()))
+        .collect();
     crate::sort::sort_u32(&mut ids);
     ids.dedup();
     ids

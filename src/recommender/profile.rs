@@ -86,7 +86,30 @@ fn kind_rank(k: EventKind) -> u8 {
     }
 }
 
+/// `map[key] += by` (0 first for a new key). One shared copy, not inlined: the profile updates
+/// several maps of this type per event, and each inlined insert path costs code in the wasm.
+#[inline(never)]
+fn add_to(map: &mut SortedMap<u32, f64>, key: u32, by: f64) {
+    *map.value_or(key, || 0.0) += by;
+}
+
+/// [`add_to`] for the category and brand maps: the name is copied only for a new key.
+#[inline(never)]
+fn add_to_named(map: &mut SortedMap<String, f64>, name: &str, by: f64) {
+    match map.get_mut(name) {
+        Some(v) => *v += by,
+        None => *map.value_or(name.to_string(), || 0.0) += by,
+    }
+}
+
+/// Counts one within-session co-occurrence of `item` with `other` (one direction).
+#[inline(never)]
+fn count_pair(co: &mut BucketedMap<SortedMap<u32, f64>>, other: u32, item: u32) {
+    add_to(co.value_or(other, SortedMap::new), item, 1.0);
+}
+
 impl Profile {
+    #[inline(never)]
     pub fn new(cfg: &RecommenderConfig) -> Self {
         let k = &cfg.kind_weights;
         Profile {
@@ -183,21 +206,15 @@ impl Profile {
         }
         let token_w = w / (it.tokens.len().max(1) as f64).sqrt();
         for &t in &it.tokens {
-            *self.token_aff.value_or(t, || 0.0) += token_w;
+            add_to(&mut self.token_aff, t, token_w);
         }
         self.token_total += w.abs() * (it.tokens.len().max(1) as f64).sqrt();
         if let Some(cat) = it.category_str() {
-            match self.category_aff.get_mut(cat) {
-                Some(v) => *v += w,
-                None => *self.category_aff.value_or(cat.to_string(), || 0.0) += w,
-            }
+            add_to_named(&mut self.category_aff, cat, w);
             self.category_total += w.abs();
         }
         if let Some(b) = it.brand_str() {
-            match self.brand_aff.get_mut(b) {
-                Some(v) => *v += w,
-                None => *self.brand_aff.value_or(b.to_string(), || 0.0) += w,
-            }
+            add_to_named(&mut self.brand_aff, b, w);
             self.brand_total += w.abs();
         }
         if let Some(p) = it.price {
@@ -234,14 +251,8 @@ impl Profile {
         }
         if kind != EventKind::RemoveFromCart && !self.session.contains(&item) {
             for &other in &self.session {
-                *self
-                    .co
-                    .value_or(other, SortedMap::new)
-                    .value_or(item, || 0.0) += 1.0;
-                *self
-                    .co
-                    .value_or(item, SortedMap::new)
-                    .value_or(other, || 0.0) += 1.0;
+                count_pair(&mut self.co, other, item);
+                count_pair(&mut self.co, item, other);
             }
             self.session.push(item);
             if self.session.len() > SESSION_WINDOW {

@@ -512,6 +512,13 @@ impl TrainingRun {
         &self.progress
     }
 
+    /// A copy of the progress, for callers that return it. Not inlined: one copy of the
+    /// struct's clone instead of one per caller.
+    #[inline(never)]
+    pub fn progress_copy(&self) -> TrainProgress {
+        self.progress.clone()
+    }
+
     /// Records the steps of the base re-ranker's fine-tuning.
     pub fn set_base_steps(&mut self, steps: usize) {
         self.progress.base_steps = steps;
@@ -534,11 +541,11 @@ impl TrainingRun {
             ));
         }
         if self.progress.done {
-            return Ok(self.progress.clone());
+            return Ok(self.progress_copy());
         }
         let Some(data) = self.data.as_ref() else {
             self.progress.done = true;
-            return Ok(self.progress.clone());
+            return Ok(self.progress_copy());
         };
         let t0 = clock();
         let now = || {
@@ -630,7 +637,7 @@ impl TrainingRun {
         }
         self.progress.elapsed_ms += now();
         self.progress.loss = chunk_loss / chunk_rows.max(1) as f64;
-        Ok(self.progress.clone())
+        Ok(self.progress_copy())
     }
 }
 

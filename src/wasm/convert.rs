@@ -158,7 +158,10 @@ pub fn string(field: &str, v: &JsValue, max: usize) -> Result<String, JsError> {
     }
 }
 
-/// Serializes a result for JavaScript (maps as plain objects; [`super::write`]).
+/// Serializes a result for JavaScript (maps as plain objects; [`super::write`]). Not inlined:
+/// one copy per result type, shared by the exports that return it (recommend and similar,
+/// trainStart and trainChunk, track and trackMany).
+#[inline(never)]
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     super::write::to_value(value)
         .map_err(|e| JsError::new(&format!("cannot convert the result for JavaScript: {e}")))

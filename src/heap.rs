@@ -61,8 +61,9 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
 
     #[inline(never)]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // talc grows and shrinks in place where it can: keep that. Counted as std's default
-        // realloc would be (new block, then the old one freed), so the peak includes both.
+        // The inner allocator's own realloc (talc grows and shrinks in place where it can).
+        // Counted as std's default realloc would be (new block, then the old one freed), so
+        // the peak includes both.
         let p = self.0.realloc(ptr, layout, new_size);
         if !p.is_null() {
             grew(new_size);
